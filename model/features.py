@@ -1,0 +1,159 @@
+"""From paragraph text (and its sides) to the feature strings the classifier reads.
+
+``analyse`` reads a paragraph once: tokens with their offsets, each side mention
+replaced by ``side_a`` / ``side_b`` (third parties by ``third_party``), and each token's
+voice (a party's words or the outlet's). From that view come four feature groups:
+
+- ``words``: word 1-3-grams over the masked tokens (what is said, relative to the sides);
+- ``cues``: the paragraph reduced to who-does-what cues (sides, blame and denial verbs,
+  reporting verbs, negation, "each other") and 1-4-grams over that reduction, so that
+  "Kabul on Saturday again accused Islamabad" and "Kabul accused Islamabad" share
+  ``side_a blame side_b``;
+- ``voiced``: unigrams tagged with their voice (``e:duplicity`` vs ``q:duplicity``),
+  which is how the loaded head tells the outlet's words from a partisan's;
+- ``lexicon``: dense counts of lexicon-strong words per voice (``model.lexicon``).
+
+Every feature name mentions sides only as ``side_a`` / ``side_b``, so swapping the two
+is a permutation of feature columns (see ``swap_feature_name``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from model.lexicon import boosters, word_strength
+from model.quotes import party_regions
+from model.sides import SIDE_A, SIDE_B, THIRD, Sides
+
+_TOKEN = re.compile(r"\w+(?:[\-\u2010'\u2019]\w+)*", re.UNICODE)
+_SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
+_SIDE_TOKEN = re.compile(r"side_[ab]")
+
+_CUES = {
+    "blame": "accuse accused accuses accusing accusation accusations blame blamed blames blaming condemn condemned "
+    "condemns condemning criticise criticised criticises criticising criticize criticized criticizes "
+    "criticizing criticism allege alleged alleges alleging allegation allegations fault faulted charge "
+    "charged responsible responsibility culprit sabotage sabotaged sabotaging obstruct obstructed "
+    "obstructing undermine undermined undermining provoke provoked provocation provocations aggression "
+    "aggressor violate violated violating violation violations harbour harbor harboring harbouring "
+    "sheltering shelter sanctuary sanctuaries backing backed sponsor sponsored sponsoring lie lies lied "
+    "lying failed failure refuse refused refusing reluctance unwilling insincere insincerity",
+    "deny": "deny denied denies denying denial reject rejected rejects rejecting dismiss dismissed dismisses "
+    "dismissing rebuff rebuffed refute refuted refutes baseless unfounded false",
+    "attack": "attack attacked attacks attacking fire fired firing shelling shelled strike strikes struck "
+    "airstrike airstrikes drone killed killing invaded invasion incursion raid raided bombing bombed",
+    "say": "said says say told tells stated added claimed claims claim insisted insists argued argues "
+    "maintained maintains warned warns asserted according reported statement spokesperson spokesman "
+    "spokeswoman minister ministry officials official",
+    "negation": "not no never neither nor without",
+    "mutual": "both mutual traded trading exchanged counter",
+    "mediator": "mediator mediators mediated mediation mediating broker brokered talks ceasefire truce",
+    "defend": "defend defence defense retaliate retaliation respond response sovereignty protect",
+}
+_CUE_OF = {word: cue for cue, words in _CUES.items() for word in words.split()}
+
+
+@dataclass(frozen=True)
+class ParagraphView:
+    """One paragraph as the features see it."""
+
+    tokens: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+    party: tuple[bool, ...]
+
+
+def analyse(text: str, sides: Sides) -> ParagraphView:
+    mentions = sides.mentions(text)
+    regions = party_regions(text)
+    region_starts = [s for s, _ in regions]
+    tokens, offsets, party = [], [], []
+    m = 0
+    position = 0
+    while position < len(text):
+        while m < len(mentions) and mentions[m][0] < position:
+            m += 1
+        match = _TOKEN.search(text, position)
+        if match is None:
+            break
+        start, end = match.span()
+        if m < len(mentions) and mentions[m][0] <= start:
+            start, end, token = mentions[m]
+            m += 1
+        else:
+            if m < len(mentions) and mentions[m][0] < end:
+                end = mentions[m][0]
+            token = text[start:end].rstrip("-\u2010").lower().replace("\u2019", "'").replace("\u2010", "-")
+        k = bisect_right(region_starts, start) - 1
+        tokens.append(token)
+        offsets.append((start, end))
+        party.append(k >= 0 and start < regions[k][1])
+        position = end
+    return ParagraphView(tuple(tokens), tuple(offsets), tuple(party))
+
+
+def _ngrams(items: list[str], low: int, high: int) -> list[str]:
+    grams = list(items) if low == 1 else []
+    for n in range(max(2, low), high + 1):
+        grams += [" ".join(items[i:i + n]) for i in range(len(items) - n + 1)]
+    return grams
+
+
+def _cue_sequence(view: ParagraphView) -> list[str]:
+    seq = ["<p>"]
+    for token in view.tokens:
+        cue = token if token in (SIDE_A, SIDE_B, THIRD) else _CUE_OF.get(token)
+        if cue and cue != seq[-1]:
+            seq.append(cue)
+    return seq + ["</p>"]
+
+
+def feature_groups(view: ParagraphView) -> dict[str, list[str]]:
+    """The sparse feature strings of each group for one paragraph."""
+    voiced = [("q:" if p else "e:") + t for t, p in zip(view.tokens, view.party)]
+    return {
+        "words": _ngrams(list(view.tokens), 1, 3),
+        "cues": _ngrams(_cue_sequence(view), 1, 4),
+        "voiced": voiced,
+    }
+
+
+LEXICON_FEATURES = (
+    "lex:editorial_strong", "lex:quoted_strong", "lex:editorial_valence", "lex:quoted_valence",
+    "lex:editorial_subjective", "lex:quoted_subjective", "lex:editorial_booster", "lex:quoted_booster",
+    "lex:party_share", "lex:length",
+)
+
+
+def lexicon_row(view: ParagraphView) -> list[float]:
+    """Dense lexicon evidence split by voice, scaled to about [0, 1]."""
+    totals = np.zeros(8)
+    boost = boosters()
+    for token, party in zip(view.tokens, view.party):
+        valence, subjectivity = word_strength(token)
+        base = 1 if party else 0
+        totals[0 + base] += valence >= 0.5
+        totals[2 + base] += valence
+        totals[4 + base] += subjectivity >= 0.6
+        totals[6 + base] += token in boost
+    n = max(1, len(view.tokens))
+    scaled = list(np.log1p(totals) / np.log(8))
+    return scaled + [sum(view.party) / n, min(1.0, np.log1p(n) / np.log(400))]
+
+
+def swap_feature_name(name: str) -> str:
+    """The feature that ``name`` becomes when sides A and B trade places."""
+    return _SIDE_TOKEN.sub(lambda m: _SIDE_SWAP[m.group()], name)
+
+
+def identity(doc):
+    """Analyzer for vectorizers fed pre-built feature lists (module-level so it pickles)."""
+    return doc
+
+
+def lexicon_matrix(views: list[ParagraphView]) -> sparse.csr_matrix:
+    return sparse.csr_matrix(np.array([lexicon_row(v) for v in views], dtype=np.float64).reshape(len(views), -1))

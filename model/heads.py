@@ -1,0 +1,59 @@
+"""Linear classification heads whose weights respect the side swap.
+
+The training set holds every paragraph in both side orders, so a logistic regression fit
+on it is already (up to solver tolerance) symmetric. ``TiedLogistic`` then makes that
+exact by averaging the weights with their swapped image: for feature permutation P
+(side_a <-> side_b) and class permutation S (A->B <-> B->A, identity for the loaded head)
+the weights become W' = (W + S W P) / 2, which guarantees z(swap(x)) = S z(x).
+
+Probabilities are calibrated by temperature scaling (one scalar, so the symmetry holds),
+fitted on out-of-fold decisions from grouped cross-validation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.linear_model import LogisticRegression
+
+
+class TiedLogistic:
+    def __init__(self, classes: tuple[str, ...], class_swap: dict[str, str] | None = None,
+                 C: float = 4.0, class_weight: str | None = "balanced"):
+        self.classes = tuple(classes)
+        self.class_swap = class_swap or {}
+        self.C = C
+        self.class_weight = class_weight
+        self.temperature = 1.0
+
+    def fit(self, X, y, feature_perm: np.ndarray) -> "TiedLogistic":
+        present = sorted(set(y), key=self.classes.index)
+        model = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight)
+        model.fit(X, y)
+        weights = np.zeros((len(self.classes), X.shape[1]))
+        bias = np.full(len(self.classes), -30.0)
+        for row, label in zip(range(len(model.classes_)), model.classes_):
+            k = self.classes.index(label)
+            weights[k] = model.coef_[row] if len(present) > 2 else (model.coef_[0] if row else -model.coef_[0]) / 2
+            bias[k] = model.intercept_[row] if len(present) > 2 else (model.intercept_[0] if row else -model.intercept_[0]) / 2
+        swap = [self.classes.index(self.class_swap.get(c, c)) for c in self.classes]
+        self.coef_ = (weights + weights[swap][:, feature_perm]) / 2
+        self.intercept_ = (bias + bias[swap]) / 2
+        return self
+
+    def decision(self, X) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def proba(self, X) -> np.ndarray:
+        return softmax(self.decision(X) / self.temperature, axis=1)
+
+    def calibrate(self, decisions: np.ndarray, y: list[str]) -> float:
+        """Fit the temperature on held-out decisions; returns it."""
+        index = np.array([self.classes.index(label) for label in y])
+
+        def nll(log_t: float) -> float:
+            return -log_softmax(decisions / np.exp(log_t), axis=1)[np.arange(len(index)), index].mean()
+
+        self.temperature = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+        return self.temperature

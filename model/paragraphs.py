@@ -1,0 +1,125 @@
+"""Split an article (plain text) into paragraphs with character offsets.
+
+A paragraph is one block of the article as its source lays it out: a line, or lines
+joined when a line was only hard-wrapped (the next line starts in lower case). Headlines,
+subheads and bullet lines are paragraphs. Page furniture that is not article text is
+dropped (see ``Splitter`` for the rules), never labelled or scored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SOURCE_CREDIT = re.compile(r"^(source|sources|by|photo|image|credit|credits|copyright|©)\s*[:\-]", re.I)
+_TEASER_MARKER = re.compile(
+    r"^(also see|also read|read more|read also|related|related stories|related articles|see also|"
+    r"more from|recommended|you may also like)\s*:?\s*$",
+    re.I,
+)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_TERMINAL = ".!?\"'\u201d\u2019)\u2026:;"
+_SITE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|\u00b7]\s+(?P<site>[^-\u2013\u2014|]{2,60})$")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def _lines(article: str) -> list[tuple[int, int]]:
+    """Stripped, non-empty lines as (start, end) offsets; a blank line becomes a (-1, -1) break."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in article.splitlines(keepends=True):
+        start, end = pos, pos + len(line)
+        pos = end
+        while start < end and (article[start].isspace() or article[start] in _INVISIBLE):
+            start += 1
+        while end > start and (article[end - 1].isspace() or article[end - 1] in _INVISIBLE):
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+        elif spans and spans[-1] != (-1, -1):
+            spans.append((-1, -1))
+    return spans
+
+
+def _is_continuation(previous: str, following: str) -> bool:
+    """A hard-wrapped line: the previous line stops mid-sentence and the next goes on in lower case."""
+    return bool(previous) and previous[-1] not in _TERMINAL and following[:1].islower()
+
+
+def _is_byline(text: str) -> bool:
+    """'Team Maverick.' / 'By Jane Doe': a short run of capitalised words closing the article."""
+    if text.lower().startswith("by ") and len(text.split()) <= 6:
+        return True
+    words = text.rstrip(".").split()
+    return (
+        text.endswith(".")
+        and 1 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and not any(ch.isdigit() for ch in text)
+    )
+
+
+class Splitter:
+    """Turns article text into paragraphs, dropping page furniture.
+
+    Dropped: a paragraph repeated word for word (kept once); a short site title that also
+    closes another line as ``Title - Site``; a ``Title - Site`` line whose title is already
+    a paragraph; credit lines (``Source: AP``, ``By ...``); a closing byline and everything
+    after it; a teaser marker (``ALSO SEE``, ``Read more``) and everything after it.
+    """
+
+    def split(self, article: str) -> list[Paragraph]:
+        blocks = self._blocks(article)
+        texts = [article[s:e] for s, e in blocks]
+        keep = self._furniture_mask(texts)
+        return [
+            Paragraph(index=i, start=s, end=e, text=article[s:e])
+            for i, (s, e) in enumerate(b for b, k in zip(blocks, keep) if k)
+        ]
+
+    def _blocks(self, article: str) -> list[tuple[int, int]]:
+        blocks: list[tuple[int, int]] = []
+        joinable = False
+        for start, end in _lines(article):
+            if start < 0:
+                joinable = False
+                continue
+            if joinable and blocks and _is_continuation(article[blocks[-1][0]:blocks[-1][1]], article[start:end]):
+                blocks[-1] = (blocks[-1][0], end)
+            else:
+                blocks.append((start, end))
+            joinable = True
+        return blocks
+
+    def _furniture_mask(self, texts: list[str]) -> list[bool]:
+        keep = [True] * len(texts)
+        suffixed_sites = {}
+        for i, text in enumerate(texts):
+            match = _SITE_SUFFIX.search(text)
+            if match:
+                suffixed_sites[i] = (text[:match.start()].strip(), match.group("site").strip())
+        sites = {site.lower() for _, site in suffixed_sites.values()}
+        seen: set[str] = set()
+        for i, text in enumerate(texts):
+            key = " ".join(text.split()).lower()
+            if _TEASER_MARKER.match(text) or (_is_byline(text) and i >= len(texts) // 2):
+                for j in range(i, len(texts)):
+                    keep[j] = False
+                break
+            if key in seen or key in sites or _SOURCE_CREDIT.match(text):
+                keep[i] = False
+            elif i in suffixed_sites and " ".join(suffixed_sites[i][0].split()).lower() in seen:
+                keep[i] = False
+            seen.add(key)
+        return keep
+
+
+def split_paragraphs(article: str) -> list[Paragraph]:
+    return Splitter().split(article)

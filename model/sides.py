@@ -1,0 +1,201 @@
+"""The two sides of a dispute and how to find them in text.
+
+A sides configuration names side A and side B with their aliases (and, optionally,
+third parties such as mediators or militant groups whose names contain a side's name,
+like "Tehreek-e-Taliban Pakistan"). The model never sees party names: ``mask`` rewrites
+every alias to ``side_a`` / ``side_b`` and every third party to ``third_party``, so what
+it learns is relative to the row's sides and carries over to other disputes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+# Possessives, plurals and demonym endings: Pakistan's, Afghans, Afghans', Pakistani(s).
+_SUFFIX = r"(?:['\u2019]s|s['\u2019]|['\u2019](?![a-z])|es|s)?"
+MAX_ALIASES = 200
+_JOINER = r"[\s\-\u2010-\u2015]+"
+
+
+def _key(alias: str) -> str:
+    """Aliases compare case-blind, with any run of spaces or hyphens as one space."""
+    return re.sub(_JOINER, " ", alias.strip().lower())
+
+
+class SidesError(ValueError):
+    """A sides configuration that cannot be used; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sides:
+    dispute: str
+    a: Side
+    b: Side
+    third_parties: tuple[str, ...] = ()
+    _patterns: tuple = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for side in (self.a, self.b):
+            if not _NAME.match(side.name):
+                raise SidesError(f"side name {side.name!r} must be lower-case letters, digits, '-', '_' or '.'")
+            if not side.aliases:
+                raise SidesError(f"side {side.name!r} has no aliases")
+            if len(side.aliases) > MAX_ALIASES:
+                raise SidesError(f"side {side.name!r} has more than {MAX_ALIASES} aliases")
+        if self.a.name == self.b.name:
+            raise SidesError(f"both sides are named {self.a.name!r}")
+        object.__setattr__(self, "_patterns", self._compile())
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.a.name, self.b.name
+
+    @property
+    def directions(self) -> tuple[str, str, str, str]:
+        """Direction labels in the order A->B, B->A, mutual, none."""
+        return f"{self.a.name}->{self.b.name}", f"{self.b.name}->{self.a.name}", "mutual", "none"
+
+    def _compile(self) -> tuple:
+        owners: dict[str, str] = {}
+        for alias in self.third_parties:
+            owners.setdefault(_key(alias), THIRD)
+        for token, side in ((SIDE_A, self.a), (SIDE_B, self.b)):
+            for alias in side.aliases:
+                key = _key(alias)
+                if not key:
+                    raise SidesError(f"side {side.name!r} has an empty alias")
+                if owners.get(key, token) not in (token, THIRD):
+                    raise SidesError(f"alias {alias!r} is given for both sides")
+                owners.setdefault(key, token)
+        ordered = sorted(owners, key=len, reverse=True)
+        body = "|".join(re.escape(alias).replace(r"\ ", _JOINER) for alias in ordered)
+        pattern = re.compile(rf"(?<![\w])(?P<alias>{body}){_SUFFIX}(?![\w])", re.IGNORECASE)
+        return pattern, owners
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, token) for every alias or third-party name in ``text``."""
+        pattern, owners = self._patterns
+        found = []
+        for match in pattern.finditer(text):
+            found.append((match.start(), match.end(), owners[_key(match.group("alias"))]))
+        return found
+
+    def mask(self, text: str) -> str:
+        """The text with each side's aliases replaced by ``side_a`` / ``side_b``."""
+        pieces, pos = [], 0
+        for start, end, token in self.mentions(text):
+            pieces.append(text[pos:start])
+            pieces.append(f" {token} ")
+            pos = end
+        pieces.append(text[pos:])
+        return "".join(pieces)
+
+    def swap_text(self, text: str) -> str:
+        """The text with every alias of A replaced by one of B and back (the symmetry test)."""
+        pieces, pos = [], 0
+        for start, end, token in self.mentions(text):
+            if token == THIRD:
+                continue
+            pieces.append(text[pos:start])
+            pieces.append(_counterpart(text[start:end], self.a if token == SIDE_A else self.b,
+                                       self.b if token == SIDE_A else self.a))
+            pos = end
+        pieces.append(text[pos:])
+        return "".join(pieces)
+
+    def swapped(self) -> "Sides":
+        """The same dispute with A and B in the other order."""
+        return Sides(self.dispute, self.b, self.a, self.third_parties)
+
+    def to_dict(self) -> dict:
+        return {
+            "dispute": self.dispute,
+            "side": [{"name": s.name, "aliases": list(s.aliases)} for s in (self.a, self.b)],
+            "third_parties": list(self.third_parties),
+        }
+
+
+def _counterpart(found: str, own: Side, other: Side) -> str:
+    """The other side's matching alias, keeping the ending.
+
+    By convention a sides file lists country, adjective and capital first; those map to
+    the same position, every other alias (people, agencies) maps to the other's first.
+    """
+    lowered = found.lower()
+    best = max((a for a in own.aliases if lowered.startswith(a.lower())), key=len, default=own.aliases[0])
+    index = own.aliases.index(best)
+    replacement = other.aliases[index] if index < min(3, len(other.aliases)) else other.aliases[0]
+    return replacement + found[len(best):]
+
+
+def sides_from_mapping(data: dict, origin: str = "sides") -> Sides:
+    """Build Sides from a parsed TOML file or an HTTP body; errors name ``origin``."""
+    if not isinstance(data, dict):
+        raise SidesError(f"{origin}: expected a table with 'dispute' and two [[side]] entries")
+    side_list = data.get("side")
+    if not isinstance(side_list, list) or len(side_list) != 2:
+        raise SidesError(f"{origin}: expected exactly two [[side]] entries, got {_count(side_list)}")
+    sides = []
+    for i, entry in enumerate(side_list):
+        where = f"{origin}: side {i + 1}"
+        if not isinstance(entry, dict):
+            raise SidesError(f"{where}: expected a table with 'name' and 'aliases'")
+        name, aliases = entry.get("name"), entry.get("aliases")
+        if not isinstance(name, str):
+            raise SidesError(f"{where}: 'name' must be a string")
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise SidesError(f"{where}: 'aliases' must be a list of non-empty strings")
+        if any(len(a) > 200 for a in aliases):
+            raise SidesError(f"{where}: an alias is longer than 200 characters")
+        sides.append(Side(name=name, aliases=tuple(a.strip() for a in aliases)))
+    dispute = data.get("dispute", f"{sides[0].name}-{sides[1].name}")
+    third = data.get("third_parties", [])
+    if not isinstance(dispute, str):
+        raise SidesError(f"{origin}: 'dispute' must be a string")
+    if not isinstance(third, list) or not all(isinstance(t, str) and t.strip() for t in third):
+        raise SidesError(f"{origin}: 'third_parties' must be a list of non-empty strings")
+    return Sides(dispute=dispute, a=sides[0], b=sides[1], third_parties=tuple(t.strip() for t in third))
+
+
+def _count(value) -> str:
+    return str(len(value)) if isinstance(value, list) else "none"
+
+
+def load_sides(path: str | Path) -> Sides:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SidesError(f"{path}: cannot read sides file: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SidesError(f"{path}: not valid TOML: {exc}") from exc
+    return sides_from_mapping(data, origin=str(path))
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SIDES_DIR = PROJECT_ROOT / "labels" / "sides"
+DEFAULT_DISPUTE = "pakistan-afghanistan"
+
+
+def default_sides() -> Sides:
+    return load_sides(SIDES_DIR / f"{DEFAULT_DISPUTE}.toml")
+
+
+def sides_by_dispute(directory: Path = SIDES_DIR) -> dict[str, Sides]:
+    """Every sides file in ``directory``, keyed by its dispute."""
+    found = {}
+    for path in sorted(Path(directory).glob("*.toml")):
+        sides = load_sides(path)
+        found[sides.dispute] = sides
+    return found

@@ -1,0 +1,197 @@
+"""The model store: versioned joblib artifacts, their manifests, and which one is current.
+
+Layout of a store directory::
+
+    CURRENT                      one line: the current version's name
+    <version>/model.joblib       the fitted FramingClassifier (joblib, i.e. pickle)
+    <version>/manifest.json      version, created-at, versions, label sets, data hash,
+                                 metrics and the SHA-256 of model.joblib
+    <version>/evaluation.json    the full evaluation report
+
+joblib files are pickles, which run code when loaded, so ``load_current`` unpickles only
+a file that lies inside the store (no symlink out), whose SHA-256 matches its manifest,
+and whose manifest names this scikit-learn version. Anything else is refused with a
+``ModelStoreError`` that says why; nothing is unpickled. Versions are written to a
+temporary directory and renamed into place, and CURRENT is replaced atomically, so a
+crash never leaves a half-written artifact current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import sklearn
+
+from model.sides import PROJECT_ROOT
+
+DEFAULT_STORE = PROJECT_ROOT / "model" / "store"
+ARTIFACT, MANIFEST, EVALUATION, CURRENT = "model.joblib", "manifest.json", "evaluation.json", "CURRENT"
+_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,80}$")
+
+
+class ModelStoreError(RuntimeError):
+    """The store has no usable current model; the message says why and what to do."""
+
+
+@dataclass
+class LoadedModel:
+    classifier: object
+    manifest: dict
+    directory: Path
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+
+def store_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The store to use: an explicit --model DIR, else $FRAMING_MODEL_DIR, else the project's own."""
+    chosen = explicit or os.environ.get("FRAMING_MODEL_DIR") or DEFAULT_STORE
+    return Path(chosen)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def new_version(data_hash: str) -> str:
+    return f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')}-{data_hash[:8]}"
+
+
+def save_version(store: Path, classifier, manifest: dict, evaluation: dict, make_current: bool = True) -> str:
+    """Write a new version atomically (and make it current); returns the version name."""
+    store.mkdir(parents=True, exist_ok=True)
+    version = manifest["version"]
+    if not _VERSION.match(version):
+        raise ModelStoreError(f"invalid version name {version!r}")
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=store))
+    try:
+        staging.chmod(0o755)
+        joblib.dump(classifier, staging / ARTIFACT, compress=3)
+        manifest = dict(manifest, sha256=sha256_of(staging / ARTIFACT),
+                        artifact_bytes=(staging / ARTIFACT).stat().st_size,
+                        sklearn_version=sklearn.__version__, python_version=platform.python_version())
+        _write_json(staging / MANIFEST, manifest)
+        _write_json(staging / EVALUATION, evaluation)
+        for name in (ARTIFACT, MANIFEST, EVALUATION):
+            _fsync_file(staging / name)
+        os.replace(staging, store / version)
+        _fsync_dir(store)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if make_current:
+        set_current(store, version)
+    return version
+
+
+def set_current(store: Path, version: str) -> None:
+    """Point CURRENT at ``version`` atomically (write a temp file, fsync, rename)."""
+    if not _VERSION.match(version) or not (store / version / MANIFEST).is_file():
+        raise ModelStoreError(f"no version {version!r} in {store}")
+    fd, tmp = tempfile.mkstemp(prefix=".current-", dir=store)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(version + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, store / CURRENT)
+        _fsync_dir(store)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def current_version(store: Path) -> str:
+    try:
+        version = (store / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ModelStoreError(
+            f"no current model in {store}: run 'framing train' (or 'framing train --out {store}')") from None
+    except OSError as exc:
+        raise ModelStoreError(f"cannot read {store / CURRENT}: {exc.strerror or exc}") from None
+    if not _VERSION.match(version):
+        raise ModelStoreError(f"{store / CURRENT} names an invalid version {version!r}")
+    return version
+
+
+def read_manifest(store: Path, version: str) -> dict:
+    directory = _inside(store, store / version)
+    try:
+        manifest = json.loads(_inside(store, directory / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelStoreError(f"version {version!r} has no {MANIFEST} in {store}") from None
+    except (OSError, ValueError) as exc:
+        raise ModelStoreError(f"cannot read the manifest of {version!r}: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("version") != version:
+        raise ModelStoreError(f"the manifest in {directory} does not describe version {version!r}")
+    return manifest
+
+
+def verify(store: Path, version: str) -> dict:
+    """Check everything that can be checked without unpickling; returns the manifest."""
+    manifest = read_manifest(store, version)
+    artifact = _inside(store, store / version / ARTIFACT)
+    if not artifact.is_file():
+        raise ModelStoreError(f"version {version!r} has no {ARTIFACT}")
+    expected = manifest.get("sha256")
+    if not isinstance(expected, str) or sha256_of(artifact) != expected:
+        raise ModelStoreError(
+            f"{artifact}: SHA-256 does not match its manifest; the file was changed or damaged, refusing to load it")
+    if manifest.get("sklearn_version") != sklearn.__version__:
+        raise ModelStoreError(
+            f"{artifact} was made with scikit-learn {manifest.get('sklearn_version')}, this is "
+            f"{sklearn.__version__}; refusing to load it. Retrain with 'framing train' or install that version")
+    return manifest
+
+
+def load_version(store: Path, version: str) -> LoadedModel:
+    manifest = verify(store, version)
+    classifier = joblib.load(store / version / ARTIFACT)
+    return LoadedModel(classifier=classifier, manifest=manifest, directory=store / version)
+
+
+def load_current(store: Path | None = None) -> LoadedModel:
+    store = store_dir(store)
+    return load_version(store, current_version(store))
+
+
+def _inside(store: Path, path: Path) -> Path:
+    """``path`` resolved, refusing anything (a symlink, '..') that leads out of the store."""
+    root = store.resolve()
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise ModelStoreError(f"{path} leads outside the model store {root}; refusing to use it")
+    return resolved
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
