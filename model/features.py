@@ -19,6 +19,7 @@ is a permutation of feature columns (see ``swap_feature_name``).
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -26,12 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from model.lexicon import boosters, word_strength
+from model.lexicon import word_info
 from model.quotes import party_regions
-from model.sides import SIDE_A, SIDE_B, THIRD, Sides
+from model.sides import SIDE_A, SIDE_B, THIRD, Sides, words
 
-_TOKEN = re.compile(r"\w+(?:[\-\u2010'\u2019]\w+)*", re.UNICODE)
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
+_LOG8, _LOG400 = math.log(8), math.log(400)
 _SIDE_TOKEN = re.compile(r"side_[ab]")
 
 _CUES = {
@@ -68,32 +69,26 @@ class ParagraphView:
 
 
 def analyse(text: str, sides: Sides) -> ParagraphView:
-    mentions = sides.mentions(text)
-    regions = party_regions(text)
+    offsets = words(text)
+    mentions = sides.mentions(text, offsets)
+    regions = party_regions(text, offsets)
     region_starts = [s for s, _ in regions]
-    tokens, offsets, party = [], [], []
+    tokens, spans, party = [], [], []
     m = 0
-    position = 0
-    while position < len(text):
-        while m < len(mentions) and mentions[m][0] < position:
+    for start, end in offsets:
+        if m < len(mentions) and start >= mentions[m][1]:
             m += 1
-        match = _TOKEN.search(text, position)
-        if match is None:
-            break
-        start, end = match.span()
-        if m < len(mentions) and mentions[m][0] <= start:
+        if m < len(mentions) and mentions[m][0] <= start < mentions[m][1]:
+            if start != mentions[m][0]:
+                continue
             start, end, token = mentions[m]
-            m += 1
         else:
-            if m < len(mentions) and mentions[m][0] < end:
-                end = mentions[m][0]
-            token = text[start:end].rstrip("-\u2010").lower().replace("\u2019", "'").replace("\u2010", "-")
+            token = text[start:end].lower().replace("\u2019", "'")
         k = bisect_right(region_starts, start) - 1
         tokens.append(token)
-        offsets.append((start, end))
+        spans.append((start, end))
         party.append(k >= 0 and start < regions[k][1])
-        position = end
-    return ParagraphView(tuple(tokens), tuple(offsets), tuple(party))
+    return ParagraphView(tuple(tokens), tuple(spans), tuple(party))
 
 
 def _ngrams(items: list[str], low: int, high: int) -> list[str]:
@@ -131,18 +126,17 @@ LEXICON_FEATURES = (
 
 def lexicon_row(view: ParagraphView) -> list[float]:
     """Dense lexicon evidence split by voice, scaled to about [0, 1]."""
-    totals = np.zeros(8)
-    boost = boosters()
+    totals = [0.0] * 8
     for token, party in zip(view.tokens, view.party):
-        valence, subjectivity = word_strength(token)
-        base = 1 if party else 0
-        totals[0 + base] += valence >= 0.5
-        totals[2 + base] += valence
-        totals[4 + base] += subjectivity >= 0.6
-        totals[6 + base] += token in boost
+        valence, subjectivity, booster = word_info(token)
+        if valence or subjectivity or booster:
+            base = 1 if party else 0
+            totals[base] += valence >= 0.5
+            totals[2 + base] += valence
+            totals[4 + base] += subjectivity >= 0.6
+            totals[6 + base] += booster
     n = max(1, len(view.tokens))
-    scaled = list(np.log1p(totals) / np.log(8))
-    return scaled + [sum(view.party) / n, min(1.0, np.log1p(n) / np.log(400))]
+    return [math.log1p(t) / _LOG8 for t in totals] + [sum(view.party) / n, min(1.0, math.log1p(n) / _LOG400)]
 
 
 def swap_feature_name(name: str) -> str:

@@ -54,6 +54,21 @@ def textblob_subjectivity() -> dict[str, float]:
     return {form: sum(values) / len(values) for form, values in senses.items()}
 
 
+@lru_cache(maxsize=1)
+def _strengths() -> dict[str, tuple[float, float, bool]]:
+    valence, subjectivity, boost = vader_valence(), textblob_subjectivity(), boosters()
+    return {w: (abs(valence.get(w, 0.0)) / 4.0, subjectivity.get(w, 0.0), w in boost)
+            for w in set(valence) | set(subjectivity) | set(boost)}
+
+
+_UNKNOWN = (0.0, 0.0, False)
+
+
+def word_info(word: str) -> tuple[float, float, bool]:
+    """(|valence| / 4, subjectivity, is a booster) of a lower-case word; zeros when no lexicon knows it."""
+    return _strengths().get(word, _UNKNOWN)
+
+
 def word_strength(word: str) -> tuple[float, float]:
     """(|valence| / 4, subjectivity) of a lower-case word; (0, 0) when neither lexicon knows it."""
-    return abs(vader_valence().get(word, 0.0)) / 4.0, textblob_subjectivity().get(word, 0.0)
+    return word_info(word)[:2]

@@ -20,31 +20,26 @@ from __future__ import annotations
 import re
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}
-_REPORTING = (
-    r"said|says|say|saying|told|tells|tell|telling|stated|states|state|stating|added|adds|adding|"
-    r"accused|accuses|accuse|accusing|alleged|alleges|allege|alleging|claimed|claims|claim|claiming|"
-    r"insisted|insists|insist|insisting|argued|argues|argue|arguing|warned|warns|warn|warning|"
-    r"maintained|maintains|maintain|maintaining|contended|contends|contend|contending|"
-    r"stressed|stresses|stress|stressing|asserted|asserts|assert|asserting|noted|notes|noting|"
-    r"blamed|blames|blame|blaming|condemned|condemns|condemn|condemning|denied|denies|deny|denying|"
-    r"charged|charges|described|describes|describing|called|calls|calling|urged|urges|urging|"
-    r"cautioned|cautions|caution|cautioning|declared|declares|declaring|wrote|writes|writing|"
-    r"announced|announces|reported|reports|reporting|acknowledged|acknowledges|admitted|admits|"
-    r"dismissed|dismisses|dismissing|rejected|rejects|rejecting|criticised|criticized|criticises|"
-    r"criticizes|criticising|criticizing|tweeted|posted|complained|complains|vowed|vows|vowing|"
-    r"threatened|threatens|demanded|demands|demanding|questioned|questions|asked|asks|"
-    r"characterized|characterised|characterizes|characterises|interpret|interprets|interpreted|"
-    r"view|views|viewed|see|sees|portray|portrays|portrayed|reiterated|reiterates|believes|believe"
-)
-_REPORTING_VERB = re.compile(rf"\b(?:{_REPORTING})\b", re.I)
-_CLOSING_VERBS = r"said|says|added|adds|told|noted|stated|claimed|claims|insisted|reported|wrote|warned|argued"
-_CLOSING_ATTRIBUTION = re.compile(
-    rf",[\"\u201d\u2019]?\s+(?:[\w.\u2019'\-]+\s+){{0,6}}(?:{_CLOSING_VERBS})(?:\s+[\w.\u2019'\-]+){{0,3}}\s*[.!?]?\s*$",
-    re.I,
-)
-_ACCORDING_TO = re.compile(r"\baccording to\b[^,]{0,120},", re.I)
-_SENTENCE = re.compile(r"[^.!?\u2026]+(?:[.!?\u2026]+[\"'\u201d\u2019)\]]*|$)")
-_STRAIGHT = re.compile(r'"')
+_MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019]')
+_REPORTING = frozenset("""
+said says say saying told tells tell telling stated states state stating added adds adding
+accused accuses accuse accusing alleged alleges allege alleging claimed claims claim claiming
+insisted insists insist insisting argued argues argue arguing warned warns warn warning
+maintained maintains maintain maintaining contended contends contend contending
+stressed stresses stressing asserted asserts assert asserting noted notes noting
+blamed blames blaming condemned condemns condemn condemning denied denies deny denying
+charged described describes describing called calls calling urged urges urging
+cautioned cautions caution cautioning declared declares declaring wrote writes
+announced announces reported reports acknowledged acknowledges admitted admits
+dismissed dismisses dismissing rejected rejects rejecting criticised criticized criticises
+criticizes criticising criticizing tweeted posted complained complains vowed vows vowing
+threatened threatens demanded demands demanding questioned asked asks
+characterized characterised characterizes characterises interpret interprets interpreted
+view views viewed portray portrays portrayed reiterated reiterates believes believe
+""".split())
+_CLOSING = frozenset("said says added adds told noted stated claimed claims insisted reported wrote warned argued".split())
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 
 
 def quote_regions(text: str) -> list[tuple[int, int]]:
@@ -52,25 +47,20 @@ def quote_regions(text: str) -> list[tuple[int, int]]:
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     closer = ""
-    straight_open: int | None = None
-    for i, ch in enumerate(text):
-        if open_at is None and straight_open is None:
-            if ch in _OPENERS and (ch != "\u2018" or _starts_single_quote(text, i)):
+    for mark in _MARKS.finditer(text):
+        i, ch = mark.start(), mark.group()
+        if open_at is None:
+            if ch == '"':
+                open_at, closer = i, '"'
+            elif ch in _OPENERS and (ch != "\u2018" or _starts_single_quote(text, i)):
                 open_at, closer = i, _OPENERS[ch]
-            elif ch == '"':
-                straight_open = i
             elif ch in "\u201d\u00bb" and not regions:
                 regions.append((0, i + 1))
-        elif straight_open is not None:
-            if ch == '"':
-                regions.append((straight_open, i + 1))
-                straight_open = None
         elif ch == closer and (closer != "\u2019" or _ends_single_quote(text, i)):
             regions.append((open_at, i + 1))
             open_at = None
-    pending = open_at if open_at is not None else straight_open
-    if pending is not None:
-        regions.append((pending, len(text)))
+    if open_at is not None:
+        regions.append((open_at, len(text)))
     return regions
 
 
@@ -85,31 +75,34 @@ def _ends_single_quote(text: str, i: int) -> bool:
     return not after.isalnum()
 
 
-def attributed_regions(text: str) -> list[tuple[int, int]]:
+def attributed_regions(text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Character ranges of speech attributed to a party without quotation marks."""
-    regions = []
-    for sentence in _SENTENCE.finditer(text):
-        start, end = sentence.span()
-        body = text[start:end]
-        closing = _CLOSING_ATTRIBUTION.search(body)
-        verb = _REPORTING_VERB.search(body)
-        according = _ACCORDING_TO.search(body)
-        if closing and (verb is None or verb.start() >= closing.start()):
-            regions.append((start, start + closing.start()))
-        elif verb:
-            regions.append((start + verb.end(), end))
-        if according:
-            regions.append((start + according.end(), end))
+    offsets = [m.span() for m in _WORD.finditer(text)] if offsets is None else offsets
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] < len(text):
+        ends.append(len(text))
+    regions, w, start = [], 0, 0
+    for end in ends:
+        first = w
+        while w < len(offsets) and offsets[w][0] < end:
+            w += 1
+        sentence = [text[a:b].lower() for a, b in offsets[first:w]]
+        verb = next((k for k, word in enumerate(sentence) if word in _REPORTING), None)
+        comma = text.rfind(",", start, end)
+        tail = [k for k in range(len(sentence)) if offsets[first + k][0] > comma] if comma >= 0 else []
+        closing = (len(tail) <= 10 and any(sentence[k] in _CLOSING for k in tail[:8])) if tail else False
+        if closing and (verb is None or offsets[first + verb][0] > comma):
+            regions.append((start, comma))
+        elif verb is not None:
+            regions.append((offsets[first + verb][1], end))
+        for k in range(len(sentence) - 1):
+            if sentence[k] == "according" and sentence[k + 1] == "to":
+                after = text.find(",", offsets[first + k][1], end)
+                if after >= 0:
+                    regions.append((after + 1, end))
+                break
+        start = end
     return regions
-
-
-def voice_mask(text: str) -> list[bool]:
-    """For each character, True if it is a party's words (quoted or attributed)."""
-    mask = [False] * len(text)
-    for start, end in quote_regions(text) + attributed_regions(text):
-        for i in range(start, end):
-            mask[i] = True
-    return mask
 
 
 def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:
@@ -118,10 +111,10 @@ def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:
     return "quoted" if inside * 2 > max(1, end - start) else "editorial"
 
 
-def party_regions(text: str) -> list[tuple[int, int]]:
+def party_regions(text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Quote and attribution regions together, merged and sorted."""
     merged: list[list[int]] = []
-    for start, end in sorted(quote_regions(text) + attributed_regions(text)):
+    for start, end in sorted(quote_regions(text) + attributed_regions(text, offsets)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:

@@ -17,14 +17,30 @@ from pathlib import Path
 SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # Possessives, plurals and demonym endings: Pakistan's, Afghans, Afghans', Pakistani(s).
-_SUFFIX = r"(?:['\u2019]s|s['\u2019]|['\u2019](?![a-z])|es|s)?"
 MAX_ALIASES = 200
-_JOINER = r"[\s\-\u2010-\u2015]+"
+WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 
 
-def _key(alias: str) -> str:
-    """Aliases compare case-blind, with any run of spaces or hyphens as one space."""
-    return re.sub(_JOINER, " ", alias.strip().lower())
+def words(text: str) -> list[tuple[int, int]]:
+    """Word offsets: runs of letters/digits, apostrophes inside a word kept (Pakistan's)."""
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def _word_forms(word: str) -> tuple[str, ...]:
+    """A lower-case word and what it may be an inflection of: Pakistan's, Afghans, Pakistanis."""
+    forms = [word]
+    for ending in ("'s", "\u2019s"):
+        if word.endswith(ending):
+            forms.append(word[: -len(ending)])
+    if word.endswith("es"):
+        forms.append(word[:-2])
+    if word.endswith("s"):
+        forms.append(word[:-1])
+    return tuple(forms)
+
+
+def _alias_words(alias: str) -> tuple[str, ...]:
+    return tuple(alias[a:b].lower() for a, b in words(alias))
 
 
 class SidesError(ValueError):
@@ -67,28 +83,60 @@ class Sides:
         return f"{self.a.name}->{self.b.name}", f"{self.b.name}->{self.a.name}", "mutual", "none"
 
     def _compile(self) -> tuple:
-        owners: dict[str, str] = {}
+        """Index aliases by their first word: {word: [(words, token, exact_case_alias), ...]} longest first.
+
+        An alias written in capitals of up to five letters (IEA, RTA, US) only matches in
+        capitals, so that "us" or "dar" in running text is not read as a side.
+        """
+        owners: dict[tuple[str, ...], str] = {}
         for alias in self.third_parties:
-            owners.setdefault(_key(alias), THIRD)
+            owners.setdefault(_alias_words(alias), THIRD)
         for token, side in ((SIDE_A, self.a), (SIDE_B, self.b)):
             for alias in side.aliases:
-                key = _key(alias)
+                key = _alias_words(alias)
                 if not key:
-                    raise SidesError(f"side {side.name!r} has an empty alias")
+                    raise SidesError(f"side {side.name!r}: alias {alias!r} has no letters or digits")
                 if owners.get(key, token) not in (token, THIRD):
                     raise SidesError(f"alias {alias!r} is given for both sides")
                 owners.setdefault(key, token)
-        ordered = sorted(owners, key=len, reverse=True)
-        body = "|".join(re.escape(alias).replace(r"\ ", _JOINER) for alias in ordered)
-        pattern = re.compile(rf"(?<![\w])(?P<alias>{body}){_SUFFIX}(?![\w])", re.IGNORECASE)
-        return pattern, owners
+        capitals = {_alias_words(a): a.strip() for side in (self.a, self.b) for a in side.aliases
+                    if a.strip().isupper() and len(a.strip()) <= 5}
+        capitals.update({_alias_words(a): a.strip() for a in self.third_parties
+                         if a.strip().isupper() and len(a.strip()) <= 5})
+        index: dict[str, list] = {}
+        for key, token in owners.items():
+            index.setdefault(key[0], []).append((key, token, capitals.get(key)))
+        for entries in index.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        return (index,)
 
-    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+    def mentions(self, text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
         """(start, end, token) for every alias or third-party name in ``text``."""
-        pattern, owners = self._patterns
-        found = []
-        for match in pattern.finditer(text):
-            found.append((match.start(), match.end(), owners[_key(match.group("alias"))]))
+        (index,) = self._patterns
+        offsets = words(text) if offsets is None else offsets
+        lowered = [text[a:b].lower() for a, b in offsets]
+        found, i = [], 0
+        while i < len(offsets):
+            match = None
+            for form in _word_forms(lowered[i]):
+                for key, token, capitals in index.get(form, ()):
+                    n = len(key)
+                    if i + n > len(offsets) or not _gaps_join(text, offsets, i, n):
+                        continue
+                    if key[:-1] != tuple(lowered[i:i + n - 1]) or key[-1] not in _word_forms(lowered[i + n - 1]):
+                        continue
+                    if capitals and not all(
+                            text[offsets[i + k][0]:offsets[i + k][0] + len(key[k])].isupper() for k in range(n)):
+                        continue
+                    match = (offsets[i][0], offsets[i + n - 1][1], token, n)
+                    break
+                if match:
+                    break
+            if match:
+                found.append(match[:3])
+                i += match[3]
+            else:
+                i += 1
         return found
 
     def mask(self, text: str) -> str:
@@ -126,6 +174,15 @@ class Sides:
         }
 
 
+def _gaps_join(text: str, offsets: list[tuple[int, int]], i: int, n: int) -> bool:
+    """The n words from i are one name: only spaces, hyphens or dots between them."""
+    return all(set(text[offsets[k][1]:offsets[k + 1][0]]) <= _JOINERS and offsets[k + 1][0] - offsets[k][1] <= 3
+               for k in range(i, i + n - 1))
+
+
+_JOINERS = set(" \t-.\u2010\u2011\u2012\u2013\u2014\u00a0")
+
+
 def _counterpart(found: str, own: Side, other: Side) -> str:
     """The other side's matching alias, keeping the ending.
 
@@ -133,8 +190,10 @@ def _counterpart(found: str, own: Side, other: Side) -> str:
     the same position, every other alias (people, agencies) maps to the other's first.
     """
     lowered = found.lower()
-    best = max((a for a in own.aliases if lowered.startswith(a.lower())), key=len, default=own.aliases[0])
-    index = own.aliases.index(best)
+    prefixes = [i for i, a in enumerate(own.aliases) if lowered.startswith(a.lower())]
+    leading = [i for i in prefixes if i < 3]
+    index = max(leading or prefixes or [0], key=lambda i: len(own.aliases[i]))
+    best = own.aliases[index] if lowered.startswith(own.aliases[index].lower()) else found
     replacement = other.aliases[index] if index < min(3, len(other.aliases)) else other.aliases[0]
     return replacement + found[len(best):]
 
