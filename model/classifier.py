@@ -1,8 +1,8 @@
 """The framing classifier: paragraphs in, direction / loaded / spans / scores out.
 
 Data flows one way: text -> ``features.analyse`` (a view relative to the sides) ->
-feature strings -> TF-IDF columns plus lexicon columns -> two ``TiedLogistic`` heads and
-the ``SpanTagger`` -> ``results.build_result``.
+``vectorize.FeatureSpace`` (TF-IDF n-gram and lexicon columns) -> two ``TiedLogistic``
+heads and the ``SpanTagger`` -> ``results.build_result``.
 
 Direction is learned in side-relative classes (``A->B``, ``B->A``, ``mutual``,
 ``none``) and only named with the sides' names when a result is built, which is how one
@@ -15,19 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from model.features import (
-    LEXICON_FEATURES, ParagraphView, analyse, feature_groups, identity, lexicon_matrix, swap_feature_name,
-)
+from model.features import ParagraphView, analyse, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import build_result, explain
 from model.sides import SIDE_A, SIDE_B, Sides
 from model.spans import SpanTagger
+from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
 LOADED = ("none", "quoted", "editorial")
-GROUPS = ("words", "cues", "voiced")
 _SWAP_TOKEN = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 
 
@@ -67,19 +64,9 @@ class FramingClassifier:
     def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> "FramingClassifier":
         views = views if views is not None else self.views(examples)
         both = views + [swap_view(v) for v in views]
-        groups = [feature_groups(v) for v in both]
-        self.vectorizers = {
-            g: TfidfVectorizer(analyzer=identity, lowercase=False, sublinear_tf=True, min_df=self.min_df,
-                               dtype=np.float64)
-            for g in GROUPS
-        }
-        X = sparse.hstack(
-            [self.vectorizers[g].fit_transform([d[g] for d in groups]) for g in GROUPS] + [lexicon_matrix(both)],
-            format="csr",
-        )
-        self.feature_names = np.array(
-            [f"{g}:{n}" for g in GROUPS for n in self.vectorizers[g].get_feature_names_out()] + list(LEXICON_FEATURES)
-        )
+        self.features = FeatureSpace(min_df=self.min_df).fit(both)
+        X = self.features.transform(both)
+        self.feature_names = np.array(self.features.feature_names)
         position = {name: i for i, name in enumerate(self.feature_names)}
         self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
 
@@ -103,11 +90,7 @@ class FramingClassifier:
         return self
 
     def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
-        groups = [feature_groups(v) for v in views]
-        return sparse.hstack(
-            [self.vectorizers[g].transform([d[g] for d in groups]) for g in GROUPS] + [lexicon_matrix(views)],
-            format="csr",
-        )
+        return self.features.transform(views)
 
     def predict_proba(self, views: list[ParagraphView]) -> tuple[np.ndarray, np.ndarray]:
         X = self.matrix(views)

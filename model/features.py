@@ -1,8 +1,9 @@
-"""From paragraph text (and its sides) to the feature strings the classifier reads.
+"""From paragraph text (and its sides) to the view the classifier's features are made of.
 
 ``analyse`` reads a paragraph once: tokens with their offsets, each side mention
 replaced by ``side_a`` / ``side_b`` (third parties by ``third_party``), and each token's
-voice (a party's words or the outlet's). From that view come four feature groups:
+voice (a party's words or the outlet's). ``model.vectorize`` turns views into four
+feature groups:
 
 - ``words``: word 1-3-grams over the masked tokens (what is said, relative to the sides);
 - ``cues``: the paragraph reduced to who-does-what cues (sides, blame and denial verbs,
@@ -14,25 +15,20 @@ voice (a party's words or the outlet's). From that view come four feature groups
 - ``lexicon``: dense counts of lexicon-strong words per voice (``model.lexicon``).
 
 Every feature name mentions sides only as ``side_a`` / ``side_b``, so swapping the two
-is a permutation of feature columns (see ``swap_feature_name``).
+is a permutation of feature columns (see ``swap_feature_name``). The cue lexicon below is
+the project's own: verbs and nouns of blame, denial, attack, speech, defence, mediation.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import sparse
-
-from model.lexicon import word_info
 from model.quotes import party_regions
 from model.sides import SIDE_A, SIDE_B, THIRD, Sides, words
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
-_LOG8, _LOG400 = math.log(8), math.log(400)
 _SIDE_TOKEN = re.compile(r"side_[ab]")
 
 _CUES = {
@@ -56,7 +52,9 @@ _CUES = {
     "mediator": "mediator mediators mediated mediation mediating broker brokered talks ceasefire truce",
     "defend": "defend defence defense retaliate retaliation respond response sovereignty protect",
 }
-_CUE_OF = {word: cue for cue, words in _CUES.items() for word in words.split()}
+CUE_OF = {word: cue for cue, words in _CUES.items() for word in words.split()}
+CUE_OF.update({SIDE_A: SIDE_A, SIDE_B: SIDE_B, THIRD: THIRD})
+CUE_NAMES = ("<none>", "<p>", "</p>", SIDE_A, SIDE_B, THIRD) + tuple(_CUES)
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,13 @@ class ParagraphView:
 
 def analyse(text: str, sides: Sides) -> ParagraphView:
     offsets = words(text)
-    mentions = sides.mentions(text, offsets)
+    lowered = [text[a:b].lower() for a, b in offsets]
+    mentions = sides.mentions(text, offsets, lowered)
     regions = party_regions(text, offsets)
     region_starts = [s for s, _ in regions]
     tokens, spans, party = [], [], []
     m = 0
-    for start, end in offsets:
+    for i, (start, end) in enumerate(offsets):
         if m < len(mentions) and start >= mentions[m][1]:
             m += 1
         if m < len(mentions) and mentions[m][0] <= start < mentions[m][1]:
@@ -83,38 +82,12 @@ def analyse(text: str, sides: Sides) -> ParagraphView:
                 continue
             start, end, token = mentions[m]
         else:
-            token = text[start:end].lower().replace("\u2019", "'")
+            token = lowered[i].replace("\u2019", "'")
         k = bisect_right(region_starts, start) - 1
         tokens.append(token)
         spans.append((start, end))
         party.append(k >= 0 and start < regions[k][1])
     return ParagraphView(tuple(tokens), tuple(spans), tuple(party))
-
-
-def _ngrams(items: list[str], low: int, high: int) -> list[str]:
-    grams = list(items) if low == 1 else []
-    for n in range(max(2, low), high + 1):
-        grams += [" ".join(items[i:i + n]) for i in range(len(items) - n + 1)]
-    return grams
-
-
-def _cue_sequence(view: ParagraphView) -> list[str]:
-    seq = ["<p>"]
-    for token in view.tokens:
-        cue = token if token in (SIDE_A, SIDE_B, THIRD) else _CUE_OF.get(token)
-        if cue and cue != seq[-1]:
-            seq.append(cue)
-    return seq + ["</p>"]
-
-
-def feature_groups(view: ParagraphView) -> dict[str, list[str]]:
-    """The sparse feature strings of each group for one paragraph."""
-    voiced = [("q:" if p else "e:") + t for t, p in zip(view.tokens, view.party)]
-    return {
-        "words": _ngrams(list(view.tokens), 1, 3),
-        "cues": _ngrams(_cue_sequence(view), 1, 4),
-        "voiced": voiced,
-    }
 
 
 LEXICON_FEATURES = (
@@ -124,30 +97,6 @@ LEXICON_FEATURES = (
 )
 
 
-def lexicon_row(view: ParagraphView) -> list[float]:
-    """Dense lexicon evidence split by voice, scaled to about [0, 1]."""
-    totals = [0.0] * 8
-    for token, party in zip(view.tokens, view.party):
-        valence, subjectivity, booster = word_info(token)
-        if valence or subjectivity or booster:
-            base = 1 if party else 0
-            totals[base] += valence >= 0.5
-            totals[2 + base] += valence
-            totals[4 + base] += subjectivity >= 0.6
-            totals[6 + base] += booster
-    n = max(1, len(view.tokens))
-    return [math.log1p(t) / _LOG8 for t in totals] + [sum(view.party) / n, min(1.0, math.log1p(n) / _LOG400)]
-
-
 def swap_feature_name(name: str) -> str:
     """The feature that ``name`` becomes when sides A and B trade places."""
     return _SIDE_TOKEN.sub(lambda m: _SIDE_SWAP[m.group()], name)
-
-
-def identity(doc):
-    """Analyzer for vectorizers fed pre-built feature lists (module-level so it pickles)."""
-    return doc
-
-
-def lexicon_matrix(views: list[ParagraphView]) -> sparse.csr_matrix:
-    return sparse.csr_matrix(np.array([lexicon_row(v) for v in views], dtype=np.float64).reshape(len(views), -1))

@@ -39,6 +39,15 @@ def _word_forms(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+def _inflections(word: str) -> tuple[str, ...]:
+    """The forms in which a one-word alias may appear: itself, possessive, plural."""
+    return (word, word + "'s", word + "\u2019s", word + "s", word + "es", word + "s'", word + "s\u2019")
+
+
+def _in_capitals(text: str, offsets: list[tuple[int, int]], i: int, key: tuple[str, ...]) -> bool:
+    return all(text[offsets[i + k][0]:offsets[i + k][0] + len(key[k])].isupper() for k in range(len(key)))
+
+
 def _alias_words(alias: str) -> tuple[str, ...]:
     return tuple(alias[a:b].lower() for a, b in words(alias))
 
@@ -86,7 +95,7 @@ class Sides:
         """Index aliases by their first word: {word: [(words, token, exact_case_alias), ...]} longest first.
 
         An alias written in capitals of up to five letters (IEA, RTA, US) only matches in
-        capitals, so that "us" or "dar" in running text is not read as a side.
+        capitals, so that "us" or "iea" in running text is not read as a side.
         """
         owners: dict[tuple[str, ...], str] = {}
         for alias in self.third_parties:
@@ -103,40 +112,46 @@ class Sides:
                     if a.strip().isupper() and len(a.strip()) <= 5}
         capitals.update({_alias_words(a): a.strip() for a in self.third_parties
                          if a.strip().isupper() and len(a.strip()) <= 5})
-        index: dict[str, list] = {}
+        single: dict[str, tuple[str, str | None]] = {}
+        multi: dict[str, list] = {}
         for key, token in owners.items():
-            index.setdefault(key[0], []).append((key, token, capitals.get(key)))
-        for entries in index.values():
-            entries.sort(key=lambda e: -len(e[0]))
-        return (index,)
-
-    def mentions(self, text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
-        """(start, end, token) for every alias or third-party name in ``text``."""
-        (index,) = self._patterns
-        offsets = words(text) if offsets is None else offsets
-        lowered = [text[a:b].lower() for a, b in offsets]
-        found, i = [], 0
-        while i < len(offsets):
-            match = None
-            for form in _word_forms(lowered[i]):
-                for key, token, capitals in index.get(form, ()):
-                    n = len(key)
-                    if i + n > len(offsets) or not _gaps_join(text, offsets, i, n):
-                        continue
-                    if key[:-1] != tuple(lowered[i:i + n - 1]) or key[-1] not in _word_forms(lowered[i + n - 1]):
-                        continue
-                    if capitals and not all(
-                            text[offsets[i + k][0]:offsets[i + k][0] + len(key[k])].isupper() for k in range(n)):
-                        continue
-                    match = (offsets[i][0], offsets[i + n - 1][1], token, n)
-                    break
-                if match:
-                    break
-            if match:
-                found.append(match[:3])
-                i += match[3]
+            if len(key) == 1:
+                for form in _inflections(key[0]):
+                    if form not in single or form == key[0]:
+                        single[form] = (token, capitals.get(key))
             else:
-                i += 1
+                multi.setdefault(key[0], []).append((key, token, capitals.get(key)))
+        for entries in multi.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        return single, multi
+
+    def mentions(self, text: str, offsets: list[tuple[int, int]] | None = None,
+                 lowered: list[str] | None = None) -> list[tuple[int, int, str]]:
+        """(start, end, token) for every alias or third-party name in ``text``."""
+        single, multi = self._patterns
+        offsets = words(text) if offsets is None else offsets
+        lowered = [text[a:b].lower() for a, b in offsets] if lowered is None else lowered
+        found, i, n_words = [], 0, len(offsets)
+        while i < n_words:
+            word = lowered[i]
+            entries = multi.get(word)
+            if entries:
+                match = None
+                for key, token, capitals in entries:
+                    n = len(key)
+                    if (i + n <= n_words and key[1:-1] == tuple(lowered[i + 1:i + n - 1])
+                            and key[-1] in _word_forms(lowered[i + n - 1]) and _gaps_join(text, offsets, i, n)
+                            and (not capitals or _in_capitals(text, offsets, i, key))):
+                        match = (offsets[i][0], offsets[i + n - 1][1], token)
+                        break
+                if match:
+                    found.append(match)
+                    i += n
+                    continue
+            hit = single.get(word)
+            if hit and (not hit[1] or _in_capitals(text, offsets, i, (hit[1].lower(),))):
+                found.append((offsets[i][0], offsets[i][1], hit[0]))
+            i += 1
         return found
 
     def mask(self, text: str) -> str:

@@ -1,0 +1,165 @@
+"""From paragraph views to the model's sparse feature matrix, a whole batch at a time.
+
+Scoring spends most of its time here, so after one dictionary lookup per token
+everything is NumPy over the batch: n-grams become integer codes (token ids in base V),
+known n-grams are found with ``searchsorted`` in sorted code tables, and TF-IDF
+(sublinear tf, smooth idf, l2 norm per group, as scikit-learn's ``TfidfVectorizer``
+computes it) is applied with array arithmetic. Feature groups (see ``model.features``):
+
+- ``words``: token 1-3-grams;  ``cues``: 1-4-grams of the cue sequence;
+- ``voiced``: token unigrams tagged with their voice (e: outlet, q: a party);
+- ``lex``: ten dense lexicon columns (counts of lexicon-strong words per voice).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, ParagraphView
+from model.lexicon import lexicon_words, word_info
+
+WORD_ORDERS = (1, 2, 3)
+CUE_ORDERS = (1, 2, 3, 4)
+GROUPS = ("words", "cues", "voiced")
+_START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
+
+
+class _Batch:
+    """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to."""
+
+    def __init__(self, views: list[ParagraphView], token_id: dict[str, int]):
+        lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
+        total = int(lengths.sum())
+        self.n = len(views)
+        self.ids = np.fromiter((token_id.get(t, 0) for v in views for t in v.tokens), dtype=np.int64, count=total)
+        self.party = np.fromiter((p for v in views for p in v.party), dtype=bool, count=total)
+        self.doc = np.repeat(np.arange(self.n), lengths)
+        self.lengths = lengths
+
+
+def _ngram_codes(seq: np.ndarray, doc: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of all n-grams of ``order`` that do not cross a paragraph boundary, and their paragraph."""
+    if len(seq) < order:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    last = len(seq) - order + 1
+    keep = doc[:last] == doc[order - 1:order - 1 + last]
+    code = seq[:last].copy()
+    for k in range(1, order):
+        code = code * base + seq[k:k + last]
+    return code[keep], doc[:last][keep]
+
+
+def _cue_sequence(batch: _Batch, cue_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each paragraph's cue ids, consecutive repeats folded, framed by <p> ... </p>."""
+    cues = cue_of[batch.ids]
+    keep = cues > 0
+    cues, doc = cues[keep], batch.doc[keep]
+    if len(cues):
+        fresh = np.ones(len(cues), dtype=bool)
+        fresh[1:] = (cues[1:] != cues[:-1]) | (doc[1:] != doc[:-1])
+        cues, doc = cues[fresh], doc[fresh]
+    counts = np.bincount(doc, minlength=batch.n)
+    starts = np.concatenate([[0], np.cumsum(counts + 2)[:-1]])
+    out = np.empty(int((counts + 2).sum()), dtype=np.int64)
+    out[starts] = _START
+    out[starts + counts + 1] = _END
+    if len(cues):
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        out[starts[doc] + 1 + (np.arange(len(cues)) - first[doc])] = cues
+    return out, np.repeat(np.arange(batch.n), counts + 2)
+
+
+class FeatureSpace:
+    def __init__(self, min_df: int = 2):
+        self.min_df = min_df
+
+    def fit(self, views: list[ParagraphView]) -> "FeatureSpace":
+        vocabulary = ["<unk>"] + sorted({t for v in views for t in v.tokens} | set(lexicon_words()) | set(CUE_OF))
+        self.token_id = {t: i for i, t in enumerate(vocabulary)}
+        self.tokens = vocabulary
+        if len(vocabulary) ** max(WORD_ORDERS) >= 2 ** 62:
+            raise ValueError("vocabulary too large for 64-bit n-gram codes")
+        self.cue_of = np.array([CUE_NAMES.index(CUE_OF[t]) if t in CUE_OF else 0 for t in vocabulary], dtype=np.int64)
+        info = [word_info(t) for t in vocabulary]
+        self.lex_valence = np.array([i[0] for i in info])
+        self.lex_subjective = np.array([i[1] >= 0.6 for i in info], dtype=float)
+        self.lex_booster = np.array([i[2] for i in info], dtype=float)
+
+        batch = _Batch(views, self.token_id)
+        self.tables: list[tuple[str, int, np.ndarray]] = []
+        idf: list[np.ndarray] = []
+        self.group_of_column: list[np.ndarray] = []
+        for group, order, codes, docs in self._all_codes(batch):
+            pairs = np.unique(docs * (1 << 40) + codes) if len(codes) else np.zeros(0, dtype=np.int64)
+            table, df = np.unique(pairs % (1 << 40), return_counts=True)
+            known = df >= self.min_df
+            self.tables.append((group, order, table[known]))
+            idf.append(np.log((1 + batch.n) / (1 + df[known])) + 1.0)
+            self.group_of_column.append(np.full(known.sum(), GROUPS.index(group)))
+        self.offsets = np.concatenate([[0], np.cumsum([len(t) for _, _, t in self.tables])])
+        self.idf = np.concatenate(idf)
+        self.group_of_column = np.concatenate(self.group_of_column)
+        self.feature_names = self._names() + list(LEXICON_FEATURES)
+        return self
+
+    def _all_codes(self, batch: _Batch):
+        V = len(self.tokens)
+        for order in WORD_ORDERS:
+            yield ("words", order, *_ngram_codes(batch.ids, batch.doc, order, V))
+        cues, cue_doc = _cue_sequence(batch, self.cue_of)
+        for order in CUE_ORDERS:
+            yield ("cues", order, *_ngram_codes(cues, cue_doc, order, len(CUE_NAMES)))
+        yield ("voiced", 1, batch.ids * 2 + batch.party, batch.doc)
+
+    def _names(self) -> list[str]:
+        names = []
+        for group, order, table in self.tables:
+            base, vocab = (len(CUE_NAMES), CUE_NAMES) if group == "cues" else (len(self.tokens), self.tokens)
+            for code in table.tolist():
+                if group == "voiced":
+                    names.append(f"voiced:{'q' if code % 2 else 'e'}:{vocab[code // 2]}")
+                    continue
+                parts = []
+                for _ in range(order):
+                    code, digit = divmod(code, base)
+                    parts.append(vocab[digit])
+                names.append(f"{group}:{' '.join(reversed(parts))}")
+        return names
+
+    def transform(self, views: list[ParagraphView]) -> sparse.csr_matrix:
+        batch = _Batch(views, self.token_id)
+        rows, cols = [], []
+        for (group, order, table), (_, _, codes, docs), offset in zip(self.tables, self._all_codes(batch), self.offsets):
+            if not len(codes) or not len(table):
+                continue
+            at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+            hit = table[at] == codes
+            rows.append(docs[hit])
+            cols.append(at[hit] + offset)
+        n_sparse = int(self.offsets[-1])
+        if rows:
+            keys, counts = np.unique(np.concatenate(rows) * n_sparse + np.concatenate(cols), return_counts=True)
+        else:
+            keys, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        row, col = np.divmod(keys, n_sparse) if n_sparse else (keys, keys)
+        weight = (1.0 + np.log(counts)) * self.idf[col]
+        slot = row * len(GROUPS) + self.group_of_column[col]
+        norms = np.sqrt(np.bincount(slot, weights=weight * weight, minlength=batch.n * len(GROUPS)))
+        weight = weight / norms[slot]
+        tfidf = sparse.csr_matrix((weight, (row, col)), shape=(batch.n, n_sparse))
+        return sparse.hstack([tfidf, sparse.csr_matrix(self._lexicon(batch))], format="csr")
+
+    def _lexicon(self, batch: _Batch) -> np.ndarray:
+        """Dense lexicon evidence per voice, scaled to about [0, 1] (see LEXICON_FEATURES)."""
+        slot = batch.doc * 2 + batch.party
+        size = batch.n * 2
+        valence = self.lex_valence[batch.ids]
+        sums = [np.bincount(slot, weights=w, minlength=size).reshape(batch.n, 2)
+                for w in ((valence >= 0.5).astype(float), valence, self.lex_subjective[batch.ids],
+                          self.lex_booster[batch.ids])]
+        scaled = np.log1p(np.hstack(sums)) / np.log(8)
+        lengths = np.maximum(batch.lengths, 1)
+        party_share = np.bincount(batch.doc, weights=batch.party.astype(float), minlength=batch.n) / lengths
+        length = np.minimum(1.0, np.log1p(lengths) / np.log(400))
+        return np.column_stack([scaled, party_share, length])
