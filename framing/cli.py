@@ -100,6 +100,38 @@ def evaluate(
     typer.echo(json.dumps(figures, indent=2) if json_out else format_figures(figures))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    model: ModelOption = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="Labels folder for POST /v1/labels and retrain.")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+):
+    """Run the HTTP service (FastAPI under uvicorn); open http://HOST:PORT/ for the web page."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from model.store import ModelStoreError, current_version, store_dir, verify
+
+    store = store_dir(model)
+    try:
+        verify(store, current_version(store))
+    except ModelStoreError as exc:
+        _fail(str(exc), 3)
+    os.environ["FRAMING_MODEL_DIR"] = str(store.resolve())
+    if labels:
+        os.environ["FRAMING_LABELS_DIR"] = str(labels.resolve())
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="framing-metrics-")
+    typer.echo(f"serving {store} on http://{host}:{port}/ with {workers} worker(s)", err=True)
+    uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, access_log=False)
+
+
 @labels_app.command("validate")
 def labels_validate(directory: Annotated[Optional[Path], typer.Argument(help="Labels folder (default: labels/).")] = None):
     """Check every labelled file and sides file; name each bad row by file and line."""

@@ -1,0 +1,235 @@
+"""The HTTP face of framing: FastAPI, served by ``framing serve`` under uvicorn.
+
+``create_app`` builds the app; the model is loaded in the lifespan (not at import) and
+then kept current by a poller (``ModelHolder``). Every bad input gets a 4xx JSON body
+that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+import uuid
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version as package_version
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from model.labels import LabelsRejected, add_labels
+from model.sides import Sides, SidesError, default_sides, sides_by_dispute, sides_from_mapping
+from model.store import LoadedModel
+from service import metrics
+from service.limits import BodySizeLimit
+from service.model_holder import ModelHolder
+from service.retrain import read_job, start_job
+from service.schemas import (
+    BatchRequest, BatchResponse, Health, LabelsRequest, LabelsResponse, ModelInfo, Problem, RetrainJob,
+    RetrainRequest, ScoreRequest, ScoreResult, SideIn,
+)
+from service.settings import Settings, get_settings
+
+STATIC = Path(__file__).parent / "static"
+ERRORS = {400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem},
+          409: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+
+
+def _version() -> str:
+    try:
+        return package_version("framing")
+    except PackageNotFoundError:
+        return "0"
+
+
+@lru_cache(maxsize=128)
+def _sides_from_key(key: tuple) -> Sides:
+    return sides_from_mapping({"side": [{"name": n, "aliases": list(a)} for n, a in key]}, origin="sides")
+
+
+def resolve_sides(sides: list[SideIn] | None) -> Sides:
+    if sides is None:
+        return default_sides()
+    try:
+        return _sides_from_key(tuple((s.name, tuple(s.aliases)) for s in sides))
+    except SidesError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+class Metrics:
+    """ASGI middleware counting requests and timing them by route template."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
+            metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
+
+
+def current_model(request: Request) -> LoadedModel:
+    holder: ModelHolder = request.app.state.holder
+    model = holder.model
+    if model is None:
+        raise HTTPException(503, f"no model loaded: {holder.error or 'starting'}")
+    return model
+
+
+def require_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Mutating endpoints: a configured bearer token, compared in constant time; none configured = disabled."""
+    token = request.app.state.settings.token()
+    if not token:
+        raise HTTPException(403, "this endpoint is disabled: set FRAMING_API_TOKEN (or FRAMING_API_TOKEN_FILE) "
+                                 "for the server to enable it")
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise HTTPException(401, "wrong token", headers={"WWW-Authenticate": "Bearer"})
+
+
+Model = Annotated[LoadedModel, Depends(current_model)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    holder = ModelHolder(settings.store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await asyncio.to_thread(holder.refresh)
+        poller = asyncio.create_task(holder.poll(settings.reload_seconds))
+        try:
+            yield
+        finally:
+            poller.cancel()
+
+    app = FastAPI(title="framing", version=_version(), lifespan=lifespan,
+                  description="Who blames whom in a news paragraph, and whether the wording is loaded "
+                              "(in the outlet's own voice or a quote).")
+    app.state.settings, app.state.holder = settings, holder
+    app.add_middleware(Metrics)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    served: dict[str, str | None] = {"version": None}
+
+    def checked_text(text: str, where: str = "text") -> str:
+        if not text.strip():
+            raise HTTPException(422, f"{where} is empty")
+        if len(text) > settings.max_text_chars:
+            raise HTTPException(422, f"{where} has {len(text)} characters; the limit is {settings.max_text_chars}")
+        return text
+
+    @app.post("/v1/score", response_model=ScoreResult, response_model_exclude_none=True, responses=ERRORS,
+              summary="Score one paragraph")
+    async def score(body: ScoreRequest, model: Model):
+        text = checked_text(body.text)
+        sides = resolve_sides(body.sides)
+        metrics.PARAGRAPHS.inc()
+        return model.classifier.score([text], sides, model.version, explain_top=body.explain)[0]
+
+    @app.post("/v1/score/batch", response_model=BatchResponse, response_model_exclude_none=True, responses=ERRORS,
+              summary=f"Score up to {settings.max_batch_items} paragraphs, results in the same order")
+    async def score_batch(body: BatchRequest, model: Model):
+        if len(body.items) > settings.max_batch_items:
+            raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_batch_items} per batch")
+        texts = [checked_text(item.text, f"items[{i}].text") for i, item in enumerate(body.items)]
+        sides = resolve_sides(body.sides)
+        results = await asyncio.to_thread(model.classifier.score, texts, sides, model.version, body.explain)
+        metrics.PARAGRAPHS.inc(len(texts))
+        for item, result in zip(body.items, results):
+            result["id"] = item.id
+        return {"results": results}
+
+    @app.get("/v1/model", response_model=ModelInfo, responses=ERRORS, summary="The model being served")
+    async def model_info(model: Model):
+        m = model.manifest
+        return ModelInfo(version=m["version"], trained_at=m.get("created_at"),
+                         training_data_hash=m.get("training_data_hash"), training_rows=m.get("training_rows"),
+                         label_sets=m.get("label_sets", {}), metrics=m.get("metrics", {}),
+                         sklearn_version=m.get("sklearn_version"), artifact_sha256=m.get("sha256"))
+
+    @app.get("/v1/sides", summary="The sides configurations in labels/sides")
+    async def list_sides():
+        found = await asyncio.to_thread(sides_by_dispute, settings.labels_dir / "sides")
+        return {"default": default_sides().dispute,
+                "sides": [{"dispute": s.dispute, "sides": [{"name": x.name, "aliases": list(x.aliases)} for x in (s.a, s.b)]}
+                          for s in found.values()]}
+
+    @app.post("/v1/labels", response_model=LabelsResponse, status_code=201, responses=ERRORS,
+              dependencies=[Depends(require_token)], summary="Store labelled paragraphs (validated, durable)")
+    async def post_labels(body: LabelsRequest):
+        if len(body.items) > settings.max_label_items:
+            raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_label_items} per request")
+        known = await asyncio.to_thread(sides_by_dispute, settings.labels_dir / "sides")
+        rows = []
+        for item in body.items:
+            row = {k: v for k, v in item.model_dump(exclude_none=True).items()}
+            row.setdefault("id", f"user-{uuid.uuid4().hex}")
+            row.setdefault("source", "api")
+            if "direction" in row:
+                row.setdefault("dispute", default_sides().dispute)
+                if "sides" not in row and row["dispute"] in known:
+                    row["sides"] = list(known[row["dispute"]].names)
+            rows.append(row)
+        try:
+            ids = await asyncio.to_thread(add_labels, settings.labels_dir, rows, settings.labels_file)
+        except LabelsRejected as exc:
+            raise HTTPException(422, [str(p) for p in exc.problems]) from None
+        return LabelsResponse(stored=len(ids), ids=ids, file=settings.labels_file)
+
+    @app.post("/v1/retrain", response_model=RetrainJob, status_code=202, responses=ERRORS,
+              dependencies=[Depends(require_token)], summary="Retrain on all labels in the background")
+    async def retrain(body: RetrainRequest | None = None):
+        job = await asyncio.to_thread(start_job, settings.store, settings.labels_dir, settings.retrain_margin,
+                                      bool(body and body.force))
+        return RetrainJob(**job)
+
+    @app.get("/v1/retrain/{job_id}", response_model=RetrainJob, responses=ERRORS, summary="A retrain job's state")
+    async def retrain_state(job_id: str):
+        try:
+            return RetrainJob(**await asyncio.to_thread(read_job, settings.store, job_id))
+        except KeyError:
+            raise HTTPException(404, f"no retrain job {job_id!r}") from None
+
+    @app.get("/healthz", response_model=Health, summary="Liveness")
+    async def healthz():
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, responses=ERRORS, summary="Ready when a verified model is loaded")
+    async def readyz():
+        if holder.model is None:
+            return JSONResponse({"status": "not ready", "detail": holder.error or "loading"}, status_code=503)
+        return Health(status="ready", model_version=holder.model.version)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus():
+        if holder.model and holder.model.version != served["version"]:
+            metrics.set_model_version(served["version"], holder.model.version)
+            served["version"] = holder.model.version
+        content, media_type = metrics.exposition()
+        return Response(content, media_type=media_type)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page():
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    return app

@@ -1,0 +1,151 @@
+"""Typed request and response bodies of the HTTP API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXAMPLE_TEXT = ("Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "
+                "\u201cdrag the Afghan people into a needless conflict.\u201d")
+
+
+class SideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64, examples=["afghanistan"])
+    aliases: list[str] = Field(min_length=1, max_length=200, examples=[["Afghanistan", "Afghan", "Kabul", "Taliban"]])
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
+    text: str = Field(description="One paragraph.")
+    sides: list[SideIn] | None = Field(default=None, min_length=2, max_length=2,
+                                       description="The dispute's two sides, A first; default: the seed dispute.")
+    explain: int = Field(default=5, ge=0, le=50, description="How many pushing features to list per head.")
+
+
+class BatchItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | int | None = Field(default=None, description="Echoed back in the result.")
+    text: str
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"items": [{"id": "p1", "text": EXAMPLE_TEXT}, {"id": "p2", "text": "Talks resume on Monday."}]}]})
+    items: list[BatchItem] = Field(min_length=1)
+    sides: list[SideIn] | None = Field(default=None, min_length=2, max_length=2)
+    explain: int = Field(default=0, ge=0, le=50)
+
+
+class Distribution(BaseModel):
+    label: str
+    probabilities: dict[str, float]
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+    text: str
+    voice: Literal["quoted", "editorial"]
+
+
+class Loaded(BaseModel):
+    label: Literal["none", "quoted", "editorial"]
+    probabilities: dict[str, float]
+    spans: list[Span]
+
+
+class Push(BaseModel):
+    feature: str
+    weight: float
+
+
+class Explanation(BaseModel):
+    direction: list[Push]
+    loaded: list[Push]
+
+
+class ScoreResult(BaseModel):
+    id: str | int | None = None
+    direction: Distribution
+    loaded: Loaded
+    lean: float = Field(ge=-1, le=1)
+    framing_score: float = Field(ge=0, le=1)
+    model_version: str
+    explanation: Explanation | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[ScoreResult]
+
+
+class ModelInfo(BaseModel):
+    version: str
+    trained_at: str | None
+    training_data_hash: str | None
+    training_rows: int | None
+    label_sets: dict
+    metrics: dict
+    sklearn_version: str | None
+    artifact_sha256: str | None
+
+
+class SpanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: int
+    end: int
+    text: str
+    voice: Literal["quoted", "editorial"]
+
+
+class LabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "text": EXAMPLE_TEXT, "direction": "pakistan->afghanistan", "loaded": "quoted",
+        "spans": [{"start": 56, "end": 67, "text": "war economy", "voice": "quoted"}]}]})
+    id: str | None = Field(default=None, max_length=200, description="Default: a new unique id.")
+    text: str
+    source: str | None = Field(default=None, max_length=500, description="Article or origin; default 'api'.")
+    dispute: str | None = Field(default=None, max_length=64, description="Default: the seed dispute.")
+    sides: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    direction: str | None = None
+    loaded: Literal["none", "quoted", "editorial"] | None = None
+    spans: list[SpanIn] | None = None
+    origin: Literal["user", "authored", "seed", "external"] = "user"
+
+
+class LabelsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[LabelIn] = Field(min_length=1)
+
+
+class LabelsResponse(BaseModel):
+    stored: int
+    ids: list[str]
+    file: str
+
+
+class RetrainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    force: bool = Field(default=False, description="Make the new model current even if its seed macro-F1 dropped.")
+
+
+class RetrainJob(BaseModel):
+    id: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    created_at: str
+    finished_at: str | None = None
+    force: bool = False
+    version: str | None = None
+    made_current: bool | None = None
+    metrics: dict | None = None
+    reason: str | None = None
+
+
+class Problem(BaseModel):
+    detail: str | list
+
+
+class Health(BaseModel):
+    status: str
+    model_version: str | None = None
