@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except KeyError:
             raise HTTPException(404, f"no retrain job {job_id!r}") from None
 
-    @app.get("/healthz", response_model=Health, summary="Liveness")
+    @app.get("/healthz", response_model=Health, response_model_exclude_none=True, summary="Liveness")
     async def healthz():
         return Health(status="ok")
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
-    """ASGI middleware: 413 with a JSON body once a request body passes ``max_bytes``."""
+    """ASGI middleware: 413 with a JSON body once a request body passes ``max_bytes``.
+
+    A declared Content-Length over the limit is refused before reading; a chunked body is
+    counted as it streams, and once over the limit the middleware answers 413 itself and
+    tells the app the client went away (so the app's own answer is never sent).
+    """
 
     def __init__(self, app, max_bytes: int):
         self.app = app
@@ -23,28 +24,30 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._refuse(send)
         seen = 0
-        started = False
+        refused = False
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send):
         body = json.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"}).encode()

@@ -1,0 +1,225 @@
+"""The HTTP service: in-process with the test client, and as a real `framing serve` subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.retrain import gate
+from service.settings import Settings
+
+TOKEN = "s3cret-token-for-tests"
+TEXT = "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of dragging the region into a needless conflict."
+ARMENIA = [{"name": "armenia", "aliases": ["Armenia", "Armenian", "Yerevan", "Pashinyan"]},
+           {"name": "azerbaijan", "aliases": ["Azerbaijan", "Azerbaijani", "Baku", "Aliyev"]}]
+
+
+@pytest.fixture()
+def client(store_copy, labels_copy):
+    app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy, api_token=TOKEN, max_batch_items=8,
+                              max_body_bytes=200_000))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture()
+def open_client(store_copy, labels_copy):
+    app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy, api_token=None))
+    with TestClient(app) as c:
+        yield c
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_score_returns_the_contract_result_with_explanation(client):
+    r = client.post("/v1/score", json={"text": TEXT})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["direction"]["label"] == "pakistan->afghanistan"
+    assert set(data["loaded"]["probabilities"]) == {"none", "quoted", "editorial"}
+    assert data["explanation"]["direction"] and data["model_version"] == client.get("/v1/model").json()["version"]
+
+
+def test_batch_keeps_order_echoes_ids_and_reads_custom_sides(client):
+    items = [{"id": "a", "text": "Baku accused Yerevan of shelling border villages."},
+             {"id": 7, "text": "Armenia blamed Azerbaijan for the failed talks."},
+             {"text": "The talks will resume in Abu Dhabi next week."}]
+    r = client.post("/v1/score/batch", json={"items": items, "sides": ARMENIA})
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert [x.get("id") for x in results] == ["a", 7, None]
+    assert results[0]["direction"]["label"] == "azerbaijan->armenia"
+    assert results[1]["direction"]["label"] == "armenia->azerbaijan"
+    assert set(results[0]["direction"]["probabilities"]) == {"armenia->azerbaijan", "azerbaijan->armenia", "mutual", "none"}
+
+
+@pytest.mark.parametrize("body, status, says", [
+    ({"text": ""}, 422, "empty"),
+    ({"text": " \n\t "}, 422, "empty"),
+    ({"text": "x" * 20_001}, 422, "limit"),
+    ({"text": 12}, 422, "string"),
+    ({"txt": "hello"}, 422, "text"),
+    ({"text": "hi", "colour": "red"}, 422, "colour"),
+    ({"text": "hi", "sides": [{"name": "a", "aliases": ["A"]}]}, 422, "sides"),
+    ({"text": "hi", "sides": [{"name": "Bad Name", "aliases": ["A"]}, {"name": "b", "aliases": ["B"]}]}, 422, "lower-case"),
+    ({"text": "hi", "sides": [{"name": "a", "aliases": ["X"]}, {"name": "b", "aliases": ["x"]}]}, 422, "both sides"),
+])
+def test_bad_score_input_gets_a_4xx_that_says_what_is_wrong(client, body, status, says):
+    r = client.post("/v1/score", json=body)
+    assert r.status_code == status
+    assert says in json.dumps(r.json())
+
+
+def test_batch_limits_and_bad_items(client):
+    r = client.post("/v1/score/batch", json={"items": [{"text": "a"}] * 9})
+    assert r.status_code == 422 and "at most 8" in r.text
+    r = client.post("/v1/score/batch", json={"items": [{"text": "fine"}, {"text": "  "}]})
+    assert r.status_code == 422 and "items[1].text is empty" in r.text
+    assert client.post("/v1/score/batch", json={"items": []}).status_code == 422
+
+
+def test_body_limits_hold_for_declared_and_chunked_bodies(client):
+    big = json.dumps({"text": "x" * 300_000}).encode()
+    assert client.post("/v1/score", content=big, headers={"content-type": "application/json"}).status_code == 413
+
+    def chunks():
+        for _ in range(40):
+            yield b" " * 10_000
+
+    r = client.post("/v1/score", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    assert client.post("/v1/score", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_model_info(client):
+    info = client.get("/v1/model").json()
+    assert info["version"] and info["training_data_hash"] and info["artifact_sha256"]
+    assert info["label_sets"]["loaded"] == ["none", "quoted", "editorial"]
+    assert "seed" in info["metrics"]
+
+
+def test_mutating_endpoints_refuse_missing_wrong_and_empty_tokens(client):
+    body = {"items": [{"text": "Kabul blamed Islamabad again.", "direction": "afghanistan->pakistan"}]}
+    assert client.post("/v1/labels", json=body).status_code == 401
+    assert client.post("/v1/labels", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    r = client.post("/v1/labels", json=body, headers={"Authorization": "Bearer "})
+    assert r.status_code == 401 and TOKEN not in r.text
+    assert client.post("/v1/retrain", headers={"Authorization": "Basic " + TOKEN}).status_code == 401
+
+
+def test_mutating_endpoints_are_disabled_without_a_configured_token(open_client):
+    r = open_client.post("/v1/labels", json={"items": [{"text": "x", "loaded": "none"}]},
+                         headers={"Authorization": "Bearer anything"})
+    assert r.status_code == 403 and "FRAMING_API_TOKEN" in r.json()["detail"]
+    assert open_client.post("/v1/retrain").status_code == 403
+
+
+def test_labels_are_validated_and_stored_durably(client, labels_copy):
+    good = {"text": "Kabul again blamed Islamabad for closing the Torkham crossing.", "direction": "afghanistan->pakistan",
+            "loaded": "none", "spans": []}
+    r = client.post("/v1/labels", json={"items": [good]}, headers=AUTH)
+    assert r.status_code == 201 and r.json()["stored"] == 1
+    stored = [json.loads(l) for l in (labels_copy / "added.jsonl").read_text().splitlines()]
+    assert stored[-1]["text"] == good["text"] and stored[-1]["sides"] == ["afghanistan", "pakistan"]
+    assert stored[-1]["origin"] == "user" and stored[-1]["dispute"] == "pakistan-afghanistan"
+    r = client.post("/v1/labels", json={"items": [good]}, headers=AUTH)
+    assert r.status_code == 422 and "already labelled" in r.text
+    bad = {"text": "Another paragraph.", "direction": "kabul->nowhere"}
+    r = client.post("/v1/labels", json={"items": [{**good, "text": "One more."}, bad]}, headers=AUTH)
+    assert r.status_code == 422 and "request:2" in r.text
+    assert len((labels_copy / "added.jsonl").read_text().splitlines()) == 1
+
+
+def test_retrain_job_unknown_id_is_404(client):
+    assert client.get("/v1/retrain/doesnotexist").status_code == 404
+    assert client.get("/v1/retrain/..%2F..%2Fetc").status_code == 404
+
+
+def test_health_readiness_and_metrics(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json()["status"] == "ready"
+    client.post("/v1/score", json={"text": TEXT})
+    text = client.get("/metrics").text
+    assert 'framing_requests_total{method="POST",route="/v1/score",status="200"}' in text
+    assert "framing_request_seconds_bucket" in text and "framing_model_info{version=" in text
+
+
+def test_not_ready_without_a_model(tmp_path, labels_copy):
+    app = create_app(Settings(model_dir=tmp_path / "empty", labels_dir=labels_copy))
+    with TestClient(app) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 503 and "framing train" in r.json()["detail"]
+        assert c.post("/v1/score", json={"text": TEXT}).status_code == 503
+        assert c.get("/healthz").status_code == 200
+
+
+def test_gate_refuses_a_model_whose_seed_f1_drops_beyond_the_margin():
+    current = {"metrics": {"seed": {"direction": 0.70, "loaded": 0.50}}}
+    assert gate(current, {"seed": {"direction": 0.68, "loaded": 0.49}}, 0.05)[0]
+    ok, why = gate(current, {"seed": {"direction": 0.60, "loaded": 0.55}}, 0.05)
+    assert not ok and "direction" in why
+    assert gate(None, {"seed": {}}, 0.05)[0]
+
+
+def _wait_job(url: str, job_id: str, seconds: float = 240) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{url}/v1/retrain/{job_id}").json()
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.5)
+    raise TimeoutError(job)
+
+
+def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_model(serve, store_copy, small_labels,
+                                                                                  tmp_path):
+    labels = tmp_path / "labels"
+    shutil.copytree(small_labels, labels)
+    url = serve("--model", str(store_copy), "--labels", str(labels), workers=2,
+                env={"FRAMING_API_TOKEN": TOKEN, "FRAMING_RELOAD_SECONDS": "0.5"})
+    before = httpx.get(f"{url}/v1/model").json()["version"]
+    r = httpx.post(f"{url}/v1/score", json={"text": TEXT})
+    assert r.status_code == 200 and r.json()["model_version"] == before
+
+    r = httpx.post(f"{url}/v1/labels", headers=AUTH, json={"items": [
+        {"text": "Baku says Yerevan is stalling the peace treaty on purpose.", "dispute": "armenia-azerbaijan",
+         "direction": "azerbaijan->armenia", "loaded": "none", "spans": []}]})
+    assert r.status_code == 201
+
+    job = httpx.post(f"{url}/v1/retrain", headers=AUTH, json={"force": True}).json()
+    assert job["state"] in ("queued", "running")
+    done = _wait_job(url, job["id"])
+    assert done["state"] == "succeeded", done
+    assert done["made_current"] and done["version"] != before and "seed" in done["metrics"]
+
+    deadline = time.monotonic() + 15
+    seen: set[str] = set()
+    while time.monotonic() < deadline:
+        seen = {httpx.post(f"{url}/v1/score", json={"text": TEXT}).json()["model_version"] for _ in range(12)}
+        if seen == {done["version"]}:
+            break
+        time.sleep(0.3)
+    assert seen == {done["version"]}, "every worker serves the new version without a restart"
+    assert httpx.get(f"{url}/v1/model").json()["training_rows"] == 96 + 110 + 55 + 1
+
+
+def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(serve, store_copy, small_labels,
+                                                                               tmp_path):
+    labels = tmp_path / "labels"
+    shutil.copytree(small_labels, labels)
+    with open(labels / "seed.jsonl", "a") as handle:
+        handle.write('{"id": "broken"\n')
+    url = serve("--model", str(store_copy), "--labels", str(labels), env={"FRAMING_API_TOKEN": TOKEN})
+    before = httpx.get(f"{url}/v1/model").json()["version"]
+    job = httpx.post(f"{url}/v1/retrain", headers=AUTH).json()
+    done = _wait_job(url, job["id"])
+    assert done["state"] == "failed" and "seed.jsonl:97" in done["reason"] and "unchanged" in done["reason"]
+    assert httpx.get(f"{url}/v1/model").json()["version"] == before
+    assert httpx.get(f"{url}/readyz").status_code == 200
