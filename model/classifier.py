@@ -20,7 +20,7 @@ from model.features import ParagraphView, analyse, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import build_result, explain
 from model.sides import SIDE_A, SIDE_B, Sides
-from model.spans import SpanTagger
+from model.spans import EVIDENCE_FEATURES, SpanTagger, voice_evidence
 from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
@@ -64,9 +64,14 @@ class FramingClassifier:
     def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> "FramingClassifier":
         views = views if views is not None else self.views(examples)
         both = views + [swap_view(v) for v in views]
+        span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
+        self.span_tagger = SpanTagger(C=self.span_C).fit([views[i] for i in span_rows],
+                                                         [examples[i].spans for i in span_rows])
+        evidence = self._out_of_fold_evidence(examples, views, span_rows)
         self.features = FeatureSpace(min_df=self.min_df).fit(both)
-        X = self.features.transform(both)
-        self.feature_names = np.array(self.features.feature_names)
+        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))],
+                          format="csr")
+        self.feature_names = np.array(self.features.feature_names + list(EVIDENCE_FEATURES))
         position = {name: i for i, name in enumerate(self.feature_names)}
         self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
 
@@ -75,35 +80,56 @@ class FramingClassifier:
         rows = direction_rows + [i + n for i in direction_rows]
         labels = [examples[i].direction for i in direction_rows]
         labels += [SWAP_DIRECTION.get(label, label) for label in labels]
-        self.direction = TiedLogistic(DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight)
-        self.direction.fit(X[rows], labels, self.feature_perm)
+        self.direction = None
+        if direction_rows:
+            self.direction = TiedLogistic(DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight)
+            self.direction.fit(X[rows], labels, self.feature_perm)
 
         loaded_rows = [i for i, e in enumerate(examples) if e.loaded is not None]
         rows = loaded_rows + [i + n for i in loaded_rows]
         labels = [examples[i].loaded for i in loaded_rows] * 2
-        self.loaded = TiedLogistic(LOADED, None, C=self.loaded_C, class_weight=self.class_weight)
-        self.loaded.fit(X[rows], labels, self.feature_perm)
-
-        span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
-        self.span_tagger = SpanTagger(C=self.span_C).fit([views[i] for i in span_rows],
-                                                         [examples[i].spans for i in span_rows])
+        self.loaded = None
+        if loaded_rows:
+            self.loaded = TiedLogistic(LOADED, None, C=self.loaded_C, class_weight=self.class_weight)
+            self.loaded.fit(X[rows], labels, self.feature_perm)
         return self
 
-    def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
-        return self.features.transform(views)
+    def _out_of_fold_evidence(self, examples, views, span_rows, folds: int = 5) -> np.ndarray:
+        """Span evidence for training rows from taggers that never saw those rows' spans."""
+        probabilities = [self.span_tagger.token_probabilities(v) for v in views]
+        order = np.random.default_rng(0).permutation(len(span_rows))
+        for k in range(min(folds, len(span_rows))):
+            held = [span_rows[j] for j in order[k::folds]]
+            held_set = set(held)
+            kept = [i for i in span_rows if i not in held_set]
+            tagger = SpanTagger(C=self.span_C).fit([views[i] for i in kept], [examples[i].spans for i in kept])
+            for i in held:
+                probabilities[i] = tagger.token_probabilities(views[i])
+        return voice_evidence(views, probabilities, self.span_tagger.threshold)
+    def matrix(self, views: list[ParagraphView], probabilities: list[np.ndarray] | None = None) -> sparse.csr_matrix:
+        probabilities = probabilities or [self.span_tagger.token_probabilities(v) for v in views]
+        evidence = voice_evidence(views, probabilities, self.span_tagger.threshold)
+        return sparse.hstack([self.features.transform(views), sparse.csr_matrix(evidence)], format="csr")
 
     def predict_proba(self, views: list[ParagraphView]) -> tuple[np.ndarray, np.ndarray]:
-        X = self.matrix(views)
-        return self.direction.proba(X), self.loaded.proba(X)
+        return self._proba(self.matrix(views))
 
-    def spans(self, text: str, view: ParagraphView, loaded_label: str) -> list[dict]:
+    def _proba(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Both heads' probabilities; a head trained on no rows answers 'none' with certainty."""
+        n = X.shape[0]
+        direction = self.direction.proba(X) if self.direction else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
+        loaded = self.loaded.proba(X) if self.loaded else np.tile([1.0, 0.0, 0.0], (n, 1))
+        return direction, loaded
+
+    def spans(self, text: str, view: ParagraphView, loaded_label: str, probabilities=None) -> list[dict]:
         """Spans consistent with the paragraph's loaded label (none: no spans; quoted: quoted only;
         editorial: at least one editorial span)."""
         if loaded_label == "none":
             return []
-        spans = self.span_tagger.spans(text, view, voice="quoted" if loaded_label == "quoted" else None)
+        tagger = self.span_tagger
+        spans = tagger.spans(text, view, "quoted" if loaded_label == "quoted" else None, probabilities)
         if loaded_label == "editorial" and not any(s["voice"] == "editorial" for s in spans):
-            spans = sorted(spans + self.span_tagger.spans(text, view, voice="editorial"), key=lambda s: s["start"])
+            spans = sorted(spans + tagger.spans(text, view, "editorial", probabilities), key=lambda s: s["start"])
         return spans
 
     def score(self, texts: list[str], sides: Sides, model_version: str = "", explain_top: int = 0) -> list[dict]:
@@ -111,15 +137,15 @@ class FramingClassifier:
         views = [analyse(t, sides) for t in texts]
         if not views:
             return []
-        X = self.matrix(views)
-        direction_p = self.direction.proba(X)
-        loaded_p = self.loaded.proba(X)
+        probabilities = [self.span_tagger.token_probabilities(v) for v in views]
+        X = self.matrix(views, probabilities)
+        direction_p, loaded_p = self._proba(X)
         results = []
         for i, (text, view) in enumerate(zip(texts, views)):
             loaded_label = LOADED[int(np.argmax(loaded_p[i]))]
-            spans = self.spans(text, view, loaded_label)
+            spans = self.spans(text, view, loaded_label, probabilities[i])
             result = build_result(direction_p[i], loaded_p[i], spans, sides, model_version)
-            if explain_top:
+            if explain_top and self.direction and self.loaded:
                 result["explanation"] = {
                     "direction": explain(X[i], self.direction, result["direction"]["label"], sides,
                                          self.feature_names, explain_top, DIRECTIONS),

@@ -57,6 +57,8 @@ def readable_feature(name: str, sides: Sides) -> str:
         return f"{body.replace('<p>', '[start]').replace('</p>', '[end]')} (pattern)"
     if group == "lex":
         return f"lexicon: {body.replace('_', ' ')}"
+    if group == "span":
+        return f"loaded-word evidence: {body.replace('_', ' ')}"
     return body
 
 

@@ -3,29 +3,37 @@
 A token-level logistic regression over context-free features of a word (the word, its
 ending, its VADER valence and TextBlob subjectivity bands, intensifier, hyphenation)
 learns from the labelled spans. Because the features are context-free, the fitted model
-is a table from word to probability, computed once per word and cached, which keeps
-span finding cheap. Adjacent loaded tokens join into one span; a span's voice is
-``quoted`` inside quotes or attributed speech, else ``editorial``.
+is a sum of per-feature weights, so a word's probability is a few dictionary lookups
+(cached), exact, and cheap for words never seen in training. Adjacent loaded tokens join
+into one span; a span's voice is ``quoted`` inside quotes or attributed speech, else
+``editorial``.
+
+``voice_evidence`` summarises a paragraph's token probabilities per voice (max, mean of
+the top three, count over the threshold); the loaded head reads these as features.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from model.features import ParagraphView
-from model.lexicon import boosters, word_strength
+from model.lexicon import word_info
 from model.sides import SIDE_A, SIDE_B, THIRD
 
 _NOT_WORDS = {SIDE_A, SIDE_B, THIRD}
+EVIDENCE_FEATURES = ("span:editorial_max", "span:editorial_top3", "span:editorial_count",
+                     "span:quoted_max", "span:quoted_top3", "span:quoted_count")
 
 
 def _word_features(word: str) -> dict[str, float]:
-    valence, subjectivity = word_strength(word)
+    valence, subjectivity, booster = word_info(word)
     features = {f"w={word}": 1.0, f"suf={word[-3:]}": 1.0, f"v={min(4, int(valence * 4))}": 1.0,
-                f"s={int(subjectivity * 4)}": 1.0, "bias": 1.0}
-    if word in boosters():
+                f"s={int(subjectivity * 4)}": 1.0}
+    if booster:
         features["booster"] = 1.0
     if "-" in word:
         features["hyphen"] = 1.0
@@ -48,10 +56,14 @@ class SpanTagger:
                     continue
                 words.append(token)
                 labels.append(any(s < end and start < e for s, e in bounds))
-        self.vectorizer = DictVectorizer()
-        X = self.vectorizer.fit_transform(_word_features(w) for w in words)
-        self.model = LogisticRegression(C=self.C, max_iter=2000)
-        self.model.fit(X, labels)
+        self.weights: dict[str, float] = {}
+        self.bias = -10.0
+        if len(set(labels)) == 2:
+            vectorizer = DictVectorizer()
+            X = vectorizer.fit_transform(_word_features(w) for w in words)
+            model = LogisticRegression(C=self.C, max_iter=2000).fit(X, labels)
+            self.weights = {name: float(w) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if w}
+            self.bias = float(model.intercept_[0])
         self._cache: dict[str, float] = {}
         return self
 
@@ -61,22 +73,23 @@ class SpanTagger:
         return state
 
     def word_probability(self, word: str) -> float:
-        if word in _NOT_WORDS:
-            return 0.0
         found = self._cache.get(word)
         if found is None:
-            X = self.vectorizer.transform([_word_features(word)])
-            found = float(self.model.predict_proba(X)[0, 1])
-            if len(self._cache) < 200_000:
+            if word in _NOT_WORDS:
+                found = 0.0
+            else:
+                z = self.bias + sum(self.weights.get(name, 0.0) for name in _word_features(word))
+                found = 1.0 / (1.0 + math.exp(-z))
+            if len(self._cache) < 500_000:
                 self._cache[word] = found
         return found
 
     def token_probabilities(self, view: ParagraphView) -> np.ndarray:
-        return np.array([self.word_probability(t) for t in view.tokens])
+        return np.fromiter((self.word_probability(t) for t in view.tokens), dtype=float, count=len(view.tokens))
 
-    def spans(self, text: str, view: ParagraphView, voice: str | None = None) -> list[dict]:
+    def spans(self, text: str, view: ParagraphView, voice: str | None = None, probs=None) -> list[dict]:
         """Loaded spans of the paragraph; with ``voice``, only that voice, and at least its best token."""
-        probs = self.token_probabilities(view)
+        probs = self.token_probabilities(view) if probs is None else probs
         allowed = [voice is None or (("quoted" if p else "editorial") == voice) for p in view.party]
         chosen = [p >= self.threshold and ok for p, ok in zip(probs, allowed)]
         if voice is not None and not any(chosen) and any(allowed):
@@ -97,3 +110,19 @@ class SpanTagger:
                           "score": round(float(probs[i:j + 1].max()), 3)})
             i = j + 1
         return found
+
+
+def voice_evidence(views: list[ParagraphView], probabilities: list[np.ndarray], threshold: float) -> np.ndarray:
+    """Per paragraph and voice: the highest word probability, the mean of the top three, and
+    (log-scaled) how many words pass the threshold."""
+    rows = np.zeros((len(views), len(EVIDENCE_FEATURES)))
+    for i, (view, probs) in enumerate(zip(views, probabilities)):
+        party = np.fromiter(view.party, dtype=bool, count=len(view.party))
+        for k, mask in enumerate((~party, party)):
+            chosen = probs[mask]
+            if len(chosen):
+                top = np.sort(chosen)[-3:]
+                rows[i, 3 * k] = top[-1]
+                rows[i, 3 * k + 1] = top.mean()
+                rows[i, 3 * k + 2] = math.log1p(int((chosen >= threshold).sum())) / math.log(8)
+    return rows
