@@ -22,7 +22,7 @@ the project's own: verbs and nouns of blame, denial, attack, speech, defence, me
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from model.quotes import party_regions
@@ -68,25 +68,31 @@ class ParagraphView:
 
 def analyse(text: str, sides: Sides) -> ParagraphView:
     offsets = words(text)
-    lowered = [text[a:b].lower() for a, b in offsets]
+    lowered_text = text.lower()
+    if len(lowered_text) == len(text):
+        lowered = [lowered_text[a:b] for a, b in offsets]
+    else:  # a few characters change length when lower-cased (e.g. "\u0130")
+        lowered = [text[a:b].lower() for a, b in offsets]
     mentions = sides.mentions(text, offsets, lowered)
-    regions = party_regions(text, offsets)
-    region_starts = [s for s, _ in regions]
-    tokens, spans, party = [], [], []
-    m = 0
-    for i, (start, end) in enumerate(offsets):
-        if m < len(mentions) and start >= mentions[m][1]:
-            m += 1
-        if m < len(mentions) and mentions[m][0] <= start < mentions[m][1]:
-            if start != mentions[m][0]:
-                continue
-            start, end, token = mentions[m]
-        else:
-            token = lowered[i].replace("\u2019", "'")
-        k = bisect_right(region_starts, start) - 1
-        tokens.append(token)
-        spans.append((start, end))
-        party.append(k >= 0 and start < regions[k][1])
+    starts = [a for a, _ in offsets]
+    tokens = [w.replace("\u2019", "'") if "\u2019" in w else w for w in lowered]
+    spans = list(offsets)
+    party = [False] * len(tokens)
+    for start, end in party_regions(text, offsets, lowered):
+        party[bisect_left(starts, start):bisect_left(starts, end)] = [True] * (
+            bisect_left(starts, end) - bisect_left(starts, start))
+    if mentions:
+        keep = [True] * len(tokens)
+        for start, end, token in mentions:
+            first, last = bisect_left(starts, start), bisect_left(starts, end)
+            tokens[first] = token
+            spans[first] = (start, end)
+            for k in range(first + 1, last):
+                keep[k] = False
+        if not all(keep):
+            tokens = [t for t, k in zip(tokens, keep) if k]
+            spans = [x for x, k in zip(spans, keep) if k]
+            party = [p for p, k in zip(party, keep) if k]
     return ParagraphView(tuple(tokens), tuple(spans), tuple(party))
 
 

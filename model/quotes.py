@@ -18,6 +18,7 @@ Everything else is the outlet's voice ("editorial").
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}
 _MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019]')
@@ -75,9 +76,12 @@ def _ends_single_quote(text: str, i: int) -> bool:
     return not after.isalnum()
 
 
-def attributed_regions(text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+def attributed_regions(text: str, offsets: list[tuple[int, int]] | None = None,
+                       lowered: list[str] | None = None) -> list[tuple[int, int]]:
     """Character ranges of speech attributed to a party without quotation marks."""
     offsets = [m.span() for m in _WORD.finditer(text)] if offsets is None else offsets
+    lowered = [text[a:b].lower() for a, b in offsets] if lowered is None else lowered
+    starts = [a for a, _ in offsets]
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if not ends or ends[-1] < len(text):
         ends.append(len(text))
@@ -86,10 +90,10 @@ def attributed_regions(text: str, offsets: list[tuple[int, int]] | None = None) 
         first = w
         while w < len(offsets) and offsets[w][0] < end:
             w += 1
-        sentence = [text[a:b].lower() for a, b in offsets[first:w]]
+        sentence = lowered[first:w]
         verb = next((k for k, word in enumerate(sentence) if word in _REPORTING), None)
         comma = text.rfind(",", start, end)
-        tail = [k for k in range(len(sentence)) if offsets[first + k][0] > comma] if comma >= 0 else []
+        tail = range(bisect_right(starts, comma, first, w) - first, w - first) if comma >= 0 else []
         closing = (len(tail) <= 10 and any(sentence[k] in _CLOSING for k in tail[:8])) if tail else False
         if closing and (verb is None or offsets[first + verb][0] > comma):
             regions.append((start, comma))
@@ -111,10 +115,11 @@ def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:
     return "quoted" if inside * 2 > max(1, end - start) else "editorial"
 
 
-def party_regions(text: str, offsets: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+def party_regions(text: str, offsets: list[tuple[int, int]] | None = None,
+                  lowered: list[str] | None = None) -> list[tuple[int, int]]:
     """Quote and attribution regions together, merged and sorted."""
     merged: list[list[int]] = []
-    for start, end in sorted(quote_regions(text) + attributed_regions(text, offsets)):
+    for start, end in sorted(quote_regions(text) + attributed_regions(text, offsets, lowered)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
