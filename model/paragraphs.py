@@ -76,13 +76,16 @@ class Splitter:
     """
 
     def split(self, article: str) -> list[Paragraph]:
+        return self.split_with_furniture(article)[0]
+
+    def split_with_furniture(self, article: str) -> tuple[list[Paragraph], list[tuple[int, int]]]:
+        """The paragraphs, and the (start, end) of every block dropped as furniture."""
         blocks = self._blocks(article)
         texts = [article[s:e] for s, e in blocks]
         keep = self._furniture_mask(texts)
-        return [
-            Paragraph(index=i, start=s, end=e, text=article[s:e])
-            for i, (s, e) in enumerate(b for b, k in zip(blocks, keep) if k)
-        ]
+        kept = [Paragraph(index=i, start=s, end=e, text=article[s:e])
+                for i, (s, e) in enumerate(b for b, k in zip(blocks, keep) if k)]
+        return kept, [b for b, k in zip(blocks, keep) if not k]
 
     def _blocks(self, article: str) -> list[tuple[int, int]]:
         blocks: list[tuple[int, int]] = []

@@ -1,0 +1,162 @@
+"""``python -m bench``: every benchmark in one run, a summary, and BENCHMARKS.md rewritten.
+
+``--quick`` is the CI smoke mode (under a minute, small samples: its figures only show
+that the suite runs). Parts whose data or tools are missing are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from model.sides import PROJECT_ROOT
+
+
+def _part(name: str, function, results: dict, log) -> None:
+    log(f"[{name}] ...")
+    started = time.perf_counter()
+    try:
+        results[name] = function()
+    except Exception as exc:  # a missing data set or tool skips that part, with the reason
+        from bench.external import Unavailable
+
+        results[name] = {"skipped": str(exc)} if isinstance(exc, Unavailable) else {
+            "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=3)}
+    results[name]["bench_seconds"] = round(time.perf_counter() - started, 1)
+    log(f"[{name}] done in {results[name]['bench_seconds']} s")
+
+
+def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
+    from bench import external, folder, http, speed, training_time
+    from model.store import load_current
+    from training.train import DEFAULT_PARAMS
+
+    wanted = parts or {"babe", "babe_out_of_domain", "ptc", "speed", "http", "folder", "training"}
+    results: dict = {"quick": quick, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    model = load_current()
+    results["model_version"] = model.version
+    plan = [
+        ("babe", lambda: external.run_babe(DEFAULT_PARAMS, quick)),
+        ("babe_out_of_domain", lambda: external.run_babe_out_of_domain(model, quick)),
+        ("ptc", lambda: external.run_ptc(DEFAULT_PARAMS, quick)),
+        ("speed", lambda: speed.run(quick)),
+        ("http", lambda: http.run(quick)),
+        ("folder", lambda: folder.run(quick)),
+        ("training", lambda: training_time.run(quick)),
+    ]
+    for name, function in plan:
+        if name in wanted:
+            _part(name, function, results, log)
+    return results
+
+
+def _get(results: dict, *keys, default="—"):
+    value = results
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return default
+        value = value[key]
+    return value
+
+
+def _ratio(a, b) -> str:
+    try:
+        return f"{a / b:.2f}×"
+    except (TypeError, ZeroDivisionError):
+        return "—"
+
+
+def markdown(results: dict) -> str:
+    r = results
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {r['measured_at']} by `python -m bench{' --quick' if r['quick'] else ''}` on this project's "
+        f"2-core machine, model `{r['model_version']}`. Everything in one run, so ratios are comparable; "
+        "absolute figures vary with the machine's load.",
+    ]
+    if r["quick"]:
+        lines += ["", "**Quick (smoke) mode: small samples, the figures only show that the suite runs.**"]
+    babe, ptc, ood = r.get("babe", {}), r.get("ptc", {}), r.get("babe_out_of_domain", {})
+    lines += [
+        "", "## Accuracy on outside data", "",
+        "| data set, protocol | framing | anchor / baseline | ratio |", "|---|---|---|---|",
+    ]
+    if "macro_f1" in babe:
+        ours = babe["macro_f1"]["framing"]
+        for name, value in babe["anchors"].items():
+            lines.append(f"| BABE ({babe['rows']} sentences), stratified 5-fold, binary macro-F1 | {ours:.3f} | {name} (published) {value:.3f} | {_ratio(ours, value)} |")
+        for name in ("tfidf_lr", "lexicon_rule"):
+            lines.append(f"| BABE, same folds | {ours:.3f} | {name.replace('_', ' ')} (this run) {babe['macro_f1'][name]:.3f} | {_ratio(ours, babe['macro_f1'][name])} |")
+        s = babe["span_f1_framing"]
+        lines.append(f"| BABE biased-word spans (overlap F1 vs marked words) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
+    else:
+        lines.append(f"| BABE | {babe.get('skipped') or babe.get('error', 'not run')} | | |")
+    if "macro_f1" in ood:
+        lines.append(f"| BABE, shipped model without retraining (out of domain) | {ood['macro_f1']:.3f} | — | — |")
+    if "macro_f1" in ptc:
+        ours = ptc["macro_f1"]["framing"]
+        lines.append(f"| PTC ({ptc['rows']} sentences, {ptc['articles']} articles), 5-fold grouped by article, macro-F1 | {ours:.3f} | TF-IDF + LR (issue anchor) 0.630 | {_ratio(ours, 0.63)} |")
+        for name in ("tfidf_lr", "lexicon_rule"):
+            lines.append(f"| PTC, same folds | {ours:.3f} | {name.replace('_', ' ')} (this run) {ptc['macro_f1'][name]:.3f} | {_ratio(ours, ptc['macro_f1'][name])} |")
+        s = ptc["span_f1_framing"]
+        lines.append(f"| PTC Loaded_Language spans (overlap F1) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
+    else:
+        lines.append(f"| PTC | {ptc.get('skipped') or ptc.get('error', 'not run')} | | |")
+
+    sp, ht, fo, tr = r.get("speed", {}), r.get("http", {}), r.get("folder", {}), r.get("training", {})
+    lines += ["", "## Speed, latency, memory", "", "| figure | framing | target / baseline | ratio |", "|---|---|---|---|"]
+    if "framing_per_second" in sp:
+        ours = sp["framing_per_second"]
+        lines += [
+            f"| scoring throughput, one core, paragraphs of {sp['mean_words']} words (paragraphs/s) | {ours:,.0f} | target 5,000 | {_ratio(ours, 5000)} |",
+            f"| same, baseline TF-IDF + LR (this run) | {ours:,.0f} | {sp['tfidf_lr_per_second']:,.0f} | {_ratio(ours, sp['tfidf_lr_per_second'])} |",
+            f"| same, baseline lexicon rule (this run) | {ours:,.0f} | {sp['lexicon_rule_per_second']:,.0f} | {_ratio(ours, sp['lexicon_rule_per_second'])} |",
+            f"| single-paragraph `score` call in-process, p50 / p99 (ms) | {sp['single_latency_ms']['p50']:.2f} / {sp['single_latency_ms']['p99']:.2f} | target < 2 | {_ratio(2, sp['single_latency_ms']['p50'])} headroom |",
+            f"| model load, verified (s) | {sp['model_load_seconds']:.3f} | — | — |",
+            f"| artifact size (MB) | {sp['artifact_bytes'] / 1e6:.2f} | a few MB | — |",
+            f"| peak memory of a scoring process (MB RSS) | {sp['peak_rss_mb']:.0f} | — | — |",
+        ]
+    if "requests_per_second" in ht:
+        lines += [
+            f"| HTTP `POST /v1/score`, {ht['workers']} workers, {ht['connections']} connections, {ht['seconds']} s ({ht['tool']}) (requests/s) | {ht['requests_per_second']:,.0f} | target 1,000 | {_ratio(ht['requests_per_second'], 1000)} |",
+            f"| HTTP latency p50 / p99 (ms) | {ht['latency_ms']['p50']:.1f} / {ht['latency_ms']['p99']:.1f} | p99 target < 20 | {_ratio(20, ht['latency_ms']['p99'])} headroom |",
+            f"| HTTP errors over the run | {ht['errors']} of {ht['requests']:,} | 0 | — |",
+            f"| server memory after warm-up → at end (MB RSS) | {ht['rss_mb_after_warmup']:.0f} → {ht['rss_mb_at_end']:.0f} | flat | {_ratio(ht['rss_mb_at_end'], ht['rss_mb_after_warmup'])} |",
+        ]
+    elif ht:
+        lines.append(f"| HTTP | {ht.get('skipped') or ht.get('error')} | | |")
+    if "mb_per_second" in fo:
+        lines.append(f"| `score-folder`, plain text, local engine, all cores (MB/s) | {fo['mb_per_second']:.2f} | target 10 | {_ratio(fo['mb_per_second'], 10)} |")
+        for key in ("paragraphs_per_second", "peak_rss_mb"):
+            if key in fo:
+                lines.append(f"| `score-folder` {key.replace('_', ' ')} | {fo[key]:,} | — | — |")
+    elif fo:
+        lines.append(f"| score-folder | {fo.get('skipped') or fo.get('error')} | | |")
+    for rows, seconds in _get(tr, "seconds_by_rows", default={}).items():
+        lines.append(f"| `framing train` on {int(rows):,} paragraphs incl. 5-fold CV (s) | {seconds:.1f} | target < 60 at 10,000 | {_ratio(60, seconds)} headroom |")
+    lines += ["", "Reproduce: `python -m bench` (about 10 minutes; `--quick` for the smoke run). Raw figures: "
+              "`bench/results.json`. How each figure is measured: the docstrings of `bench/*.py`.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke mode: small samples, under a minute")
+    parser.add_argument("--only", action="append", help="run only this part (repeatable)")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md", help="where to write the table")
+    parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results.json", help="raw figures")
+    args = parser.parse_args()
+    results = run(args.quick, set(args.only) if args.only else None)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    args.out.write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

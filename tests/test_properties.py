@@ -1,0 +1,102 @@
+"""Property tests: any text (any Unicode, mixed line endings, unbalanced quotes, zero-width and
+right-to-left characters) never breaks the splitter, the quote finder, the sides parser or the
+classifier, and offsets always lie inside the text."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model.features import analyse
+from model.paragraphs import Splitter, split_paragraphs
+from model.quotes import attributed_regions, party_regions, quote_regions
+from model.sides import SidesError, default_sides, sides_from_mapping
+
+PIECES = ["Kabul", "Islamabad", "Pakistan’s", "Afghans'", "Tehreek-e-Taliban Pakistan", "said", "accused",
+          "“", "”", '"', "‘", "’", "«", "»", "\u200b", "\u200f", "\u202e", "مرحبا", "שלום", "\r\n", "\r", "\n",
+          "\n\n", "\u2028", "\u0130", "ß", "ﬁ", ",", ".", " ", "\t", "- ", "Source: AP", "ALSO SEE", "Team X."]
+texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=12)), max_size=60).map("".join)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(texts)
+def test_splitter_offsets_are_exact_and_no_article_text_is_lost(article):
+    found = split_paragraphs(article)
+    previous_end = 0
+    for p in found:
+        assert 0 <= p.start < p.end <= len(article)
+        assert article[p.start:p.end] == p.text and p.text.strip()
+        assert p.start >= previous_end
+        previous_end = p.end
+
+
+@SETTINGS
+@given(texts)
+def test_splitting_loses_no_article_text_every_character_is_kept_or_reported_as_furniture(article):
+    kept, dropped = Splitter().split_with_furniture(article)
+    covered = [False] * len(article)
+    for start, end in [(p.start, p.end) for p in kept] + dropped:
+        covered[start:end] = [True] * (end - start)
+    for i, ch in enumerate(article):
+        if not (ch.isspace() or ch in "\u200b\u200c\u200d\u2060\ufeff"):
+            assert covered[i], (i, ch, article)
+
+
+@SETTINGS
+@given(texts)
+def test_quote_and_attribution_regions_stay_inside_the_text(text):
+    for start, end in quote_regions(text) + attributed_regions(text) + party_regions(text):
+        assert 0 <= start <= end <= len(text)
+    merged = party_regions(text)
+    assert all(a[1] < b[0] for a, b in zip(merged, merged[1:]))
+
+
+@SETTINGS
+@given(texts)
+def test_analysis_offsets_point_at_their_words(text):
+    view = analyse(text, default_sides())
+    assert len(view.tokens) == len(view.offsets) == len(view.party)
+    for token, (start, end) in zip(view.tokens, view.offsets):
+        assert 0 <= start < end <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+                    max_leaves=20))
+def test_sides_parser_rejects_any_malformed_input_with_sides_error(data):
+    try:
+        sides_from_mapping(data if not isinstance(data, dict) else {"side": data.get("side", data)})
+    except SidesError:
+        pass
+
+
+@SETTINGS
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5),
+       st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5), texts)
+def test_any_valid_sides_read_any_text(a_aliases, b_aliases, text):
+    try:
+        sides = sides_from_mapping({"side": [{"name": "a", "aliases": a_aliases}, {"name": "b", "aliases": b_aliases}]})
+    except SidesError:
+        return
+    for start, end, token in sides.mentions(text):
+        assert 0 <= start < end <= len(text) and token in ("side_a", "side_b", "third_party")
+    sides.swap_text(text)
+
+
+def test_one_megabyte_paragraph_is_handled(model):
+    text = ("Kabul accused Islamabad of \u201cduplicity\u201d, officials said. " * 20_000)[:1_000_000]
+    assert split_paragraphs(text)[0].end == len(text.rstrip())
+    result = model.classifier.score([text], default_sides(), "")[0]
+    assert all(0 <= s["start"] < s["end"] <= len(text) for s in result["loaded"]["spans"])
+
+
+def test_classifier_scores_odd_text_without_error(model):
+    odd = ["\u200b\u200f\u202e", "“unbalanced quote", "”", "مرحبا بالعالم", "ﬁ\u0130ß" * 50, "a" * 5000, "\r\n\r\n x"]
+    results = model.classifier.score(odd, default_sides(), "")
+    assert len(results) == len(odd)
+    for text, result in zip(odd, results):
+        assert all(text[s["start"]:s["end"]] == s["text"] for s in result["loaded"]["spans"])
