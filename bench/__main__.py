@@ -31,7 +31,7 @@ def _part(name: str, function, results: dict, log) -> None:
 
 
 def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
-    from bench import external, folder, http, speed, training_time
+    from bench import external, folder, serve_load, speed, training_time
     from model.store import load_current
     from training.train import DEFAULT_PARAMS
 
@@ -44,7 +44,7 @@ def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
         ("babe_out_of_domain", lambda: external.run_babe_out_of_domain(model, quick)),
         ("ptc", lambda: external.run_ptc(DEFAULT_PARAMS, quick)),
         ("speed", lambda: speed.run(quick)),
-        ("http", lambda: http.run(quick)),
+        ("http", lambda: serve_load.run(quick)),
         ("folder", lambda: folder.run(quick)),
         ("training", lambda: training_time.run(quick)),
     ]

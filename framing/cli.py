@@ -132,6 +132,36 @@ def serve(
                 log_level=log_level, access_log=False)
 
 
+@app.command("score-folder")
+def score_folder(
+    folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm, .jsonl), walked recursively.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file: .jsonl or .csv by its extension.")],
+    sides: SidesOption = None,
+    model: ModelOption = None,
+    jobs: Annotated[int, typer.Option(help="Worker processes (0: all cores).")] = 0,
+    engine: Annotated[str, typer.Option(help="local, or dask (needs --scheduler).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")] = None,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Start the output over instead of resuming it.")] = False,
+):
+    """Score every article under DIR, one row per paragraph; resumable, broken files reported and skipped."""
+    from service.batch_cli import score_folder_main
+
+    raise typer.Exit(score_folder_main(folder, out, sides, model, jobs, engine, scheduler, progress, overwrite))
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="score-folder output (.jsonl or .csv).")],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    max_articles: Annotated[Optional[int], typer.Option(help="Articles listed in the per-article table.")] = None,
+):
+    """Per-article and per-outlet source-bias profile, as one self-contained HTML file."""
+    from service.batch_cli import report_main
+
+    raise typer.Exit(report_main(results, out, max_articles))
+
+
 @labels_app.command("validate")
 def labels_validate(directory: Annotated[Optional[Path], typer.Argument(help="Labels folder (default: labels/).")] = None):
     """Check every labelled file and sides file; name each bad row by file and line."""

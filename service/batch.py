@@ -180,6 +180,8 @@ class Scored:
 
 
 _WORKER: dict = {"models": {}, "loads": 0, "sides": {}}
+_PROBE = "Pakistan accused Kabul of sheltering militants, a charge the Taliban rejected as baseless."
+
 _WORKER_LOCK = threading.Lock()
 
 
@@ -196,6 +198,11 @@ def _worker_model(store: str, version: str):
             except Exception as exc:  # unpickling errors: the store was made by other code
                 raise WorkerModelError(f"a scoring worker cannot load model {version} from {store}: "
                                        f"{type(exc).__name__}: {exc}") from None
+            try:  # a model that loads but cannot score with this code (stale pickle) is fatal, not per article
+                loaded.classifier.score([_PROBE], default_sides(), version)
+            except Exception as exc:
+                raise WorkerModelError(f"model {version} in {store} loads but cannot score with this code "
+                                       f"({type(exc).__name__}: {exc}); retrain it with 'framing train'") from None
             _WORKER["models"][key] = loaded
             _WORKER["loads"] += 1
     return loaded
@@ -207,7 +214,11 @@ def worker_loads() -> int:
 
 
 def init_worker(store: str, version: str) -> None:
-    """Process-pool initializer: load the model up front (a failure is re-raised on the first chunk)."""
+    """Process-pool initializer: load the model up front (a failure is re-raised on the first chunk).
+    Ctrl-C is left to the main process, which stops the pool."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker_model(store, version)
     except WorkerModelError:
@@ -732,7 +743,9 @@ class _Dask:
         self.job, self.cluster = job, None
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="20s")
+                import dask
+
+                self.client = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
             else:
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None)

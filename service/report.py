@@ -1,0 +1,621 @@
+"""``framing report``: each outlet's source-bias profile from score-folder output, as one
+self-contained HTML file (inline SVG plots drawn with matplotlib, an inline table-sorting
+script; nothing is fetched when it opens).
+
+Per outlet and per article: paragraphs scored, mean lean with a 95% interval, the share of
+paragraphs by direction, voice share (how many paragraphs give each side's blame a voice:
+its own direction plus ``mutual``), the share of paragraphs labelled editorial and quoted
+loaded language, the mean framing score and the most frequent loaded phrases (with their
+voice). Plots: mean lean by outlet with its interval, loaded-language rates by outlet,
+direction shares by outlet.
+
+The interval of an outlet's mean lean treats articles as clusters (paragraphs of one
+article are not independent): a ratio estimator with a cluster-robust standard error and
+a t quantile on (articles - 1) degrees of freedom. With a single article it falls back to
+the paragraphs of that article, and says so.
+
+The results are read as a stream (``.jsonl`` or ``.csv`` as score-folder writes them);
+memory grows with the number of articles and outlets, not with paragraphs. Rows that are
+not score-folder rows are skipped and counted, never fatal, unless none is left.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import html
+import io
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from service.batch import LOADED_LABELS, directions_of_columns, unflatten
+from service.report_template import PAGE, SCRIPT, STYLE
+
+DEFAULT_MAX_ARTICLES = 5000
+PLOT_OUTLETS = 40
+OUTLET_PHRASES, ARTICLE_PHRASES = 8, 3
+_SPACES = re.compile(r"\s+")
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+class ReportError(Exception):
+    """The report cannot be written; ``code`` is the exit code a CLI should use."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class ReportSummary:
+    results: Path
+    out: Path
+    outlets: int
+    articles: int
+    paragraphs: int
+    articles_shown: int
+    skipped_rows: collections.Counter = field(default_factory=collections.Counter)
+
+    def lines(self) -> list[str]:
+        lines = [f"report on {self.paragraphs} paragraphs in {self.articles} articles from {self.outlets} outlets: "
+                 f"{self.out}"]
+        if self.articles_shown < self.articles:
+            lines.append(f"the article table shows the {self.articles_shown} articles with the highest mean framing "
+                         f"score (of {self.articles})")
+        if self.skipped_rows:
+            kinds = ", ".join(f"{n} {why}" for why, n in self.skipped_rows.most_common())
+            lines.append(f"skipped {sum(self.skipped_rows.values())} rows of {self.results} ({kinds})")
+        return lines
+
+
+# --------------------------------------------------------------------------- reading
+
+def _read_jsonl(path: Path) -> Iterator[dict | str]:
+    with open(path, "rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except ValueError:
+                yield "not JSON" if raw.endswith(b"\n") else "unfinished last line"
+                continue
+            yield row if isinstance(row, dict) else "not a JSON object"
+
+
+def _read_csv(path: Path) -> Iterator[dict | str]:
+    with open(path, encoding="utf-8", newline="", errors="replace") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise ReportError(f"{path} is not a CSV file written by score-folder") from None
+        directions = directions_of_columns(header)
+        if "path" not in header or "direction.label" not in header or len(directions) != 4:
+            raise ReportError(f"{path} does not have the columns score-folder writes (path, direction.label, "
+                              f"direction.probabilities.*, ...)")
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield "not valid CSV"
+                continue
+            if len(cells) != len(header):
+                yield "wrong number of fields"
+                continue
+            try:
+                yield unflatten(dict(zip(header, cells)), directions)
+            except (KeyError, ValueError):
+                yield "bad field value"
+
+
+def read_results(path: Path) -> Iterator[dict | str]:
+    """Rows of a score-folder output (``.jsonl`` or ``.csv``); a string says why a row is unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise ReportError(f"{path} does not exist")
+    if not path.is_file():
+        raise ReportError(f"{path} is not a file")
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".csv"):
+        raise ReportError(f"{path}: results must be the .jsonl or .csv that score-folder wrote")
+    try:
+        yield from (_read_jsonl(path) if suffix == ".jsonl" else _read_csv(path))
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}", 1) from None
+
+
+# --------------------------------------------------------------------------- figures
+
+def _phrase(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+class Stats:
+    """Running figures of a group of paragraphs (an article or an outlet)."""
+
+    __slots__ = ("n", "lean_sum", "lean_sq", "framing_sum", "directions", "loaded", "phrases")
+
+    def __init__(self):
+        self.n = 0
+        self.lean_sum = self.lean_sq = self.framing_sum = 0.0
+        self.directions = [0, 0, 0, 0]
+        self.loaded = [0, 0, 0]
+        self.phrases: collections.Counter | None = None
+
+    def add(self, lean: float, framing: float, direction: int, loaded: int, spans: list[tuple[str, str]]):
+        self.n += 1
+        self.lean_sum += lean
+        self.lean_sq += lean * lean
+        self.framing_sum += framing
+        self.directions[direction] += 1
+        self.loaded[loaded] += 1
+        if spans:
+            if self.phrases is None:
+                self.phrases = collections.Counter()
+            self.phrases.update(spans)
+
+    def merge(self, other: "Stats") -> None:
+        self.n += other.n
+        self.lean_sum += other.lean_sum
+        self.lean_sq += other.lean_sq
+        self.framing_sum += other.framing_sum
+        self.directions = [a + b for a, b in zip(self.directions, other.directions)]
+        self.loaded = [a + b for a, b in zip(self.loaded, other.loaded)]
+        if other.phrases:
+            if self.phrases is None:
+                self.phrases = collections.Counter()
+            self.phrases.update(other.phrases)
+
+    @property
+    def mean_lean(self) -> float:
+        return self.lean_sum / self.n
+
+    def shares(self) -> dict:
+        n = self.n
+        d, l = self.directions, self.loaded
+        return {"directions": [c / n for c in d], "voice_a": (d[0] + d[2]) / n, "voice_b": (d[1] + d[2]) / n,
+                "quoted": l[1] / n, "editorial": l[2] / n, "framing": self.framing_sum / n}
+
+    def top_phrases(self, k: int) -> list[tuple[str, str, int]]:
+        if not self.phrases:
+            return []
+        return [(text, voice, count) for (text, voice), count in
+                sorted(self.phrases.items(), key=lambda item: (-item[1], item[0]))[:k]]
+
+
+def _t_quantile(df: int) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df))
+
+
+def paragraph_interval(stats: Stats) -> tuple[float, float] | None:
+    """95% t-interval of the mean lean treating the paragraphs as independent."""
+    n = stats.n
+    if n < 2:
+        return None
+    mean = stats.mean_lean
+    variance = max(stats.lean_sq - n * mean * mean, 0.0) / (n - 1)
+    half = _t_quantile(n - 1) * math.sqrt(variance / n)
+    return max(mean - half, -1.0), min(mean + half, 1.0)
+
+
+def clustered_interval(sums: list[float], counts: list[int]) -> tuple[float, float] | None:
+    """95% interval of sum(sums)/sum(counts) with articles as clusters (needs two or more)."""
+    k = len(sums)
+    total = sum(counts)
+    if k < 2 or total == 0:
+        return None
+    mean = sum(sums) / total
+    residual = sum((s - mean * c) ** 2 for s, c in zip(sums, counts))
+    se = math.sqrt(k / (k - 1) * residual) / total
+    half = _t_quantile(k - 1) * se
+    return max(mean - half, -1.0), min(mean + half, 1.0)
+
+
+@dataclass
+class Article:
+    path: str
+    line: int | None
+    outlet: str
+    id: str | None
+    stats: Stats
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+@dataclass
+class Outlet:
+    name: str
+    stats: Stats = field(default_factory=Stats)
+    sums: list = field(default_factory=list)
+    counts: list = field(default_factory=list)
+    interval: tuple[float, float] | None = None
+    interval_method: str = ""
+
+
+@dataclass
+class Profile:
+    directions: tuple[str, ...]
+    outlets: dict[str, Outlet]
+    articles: list[Article]
+    model_versions: collections.Counter
+    skipped: collections.Counter
+    paragraphs: int
+
+    @property
+    def side_names(self) -> tuple[str, str]:
+        a, b = self.directions[0].split("->", 1)
+        return a, b
+
+
+def profile(rows) -> Profile:
+    """Aggregate score-folder rows (dicts, or strings naming why a row was unusable)."""
+    skipped: collections.Counter = collections.Counter()
+    directions: tuple[str, ...] | None = None
+    index: dict[str, int] = {}
+    loaded_index = {name: i for i, name in enumerate(LOADED_LABELS)}
+    articles: dict[tuple, Article] = {}
+    versions: collections.Counter = collections.Counter()
+    paragraphs = 0
+    for row in rows:
+        if isinstance(row, str):
+            skipped[row] += 1
+            continue
+        try:
+            probabilities = row["direction"]["probabilities"]
+            label = row["direction"]["label"]
+            loaded = loaded_index[row["loaded"]["label"]]
+            lean = float(row["lean"])
+            framing = float(row["framing_score"])
+            path = row["path"]
+            outlet = row.get("outlet") or "unknown"
+            spans = [(_phrase(s["text"]), s["voice"]) for s in row["loaded"].get("spans") or []
+                     if isinstance(s, dict) and isinstance(s.get("text"), str) and s.get("voice") in ("quoted",
+                                                                                                      "editorial")]
+            key = (path, row.get("line"), row.get("article_hash"))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            skipped["missing or bad fields"] += 1
+            continue
+        if not isinstance(path, str) or not math.isfinite(lean) or not math.isfinite(framing):
+            skipped["missing or bad fields"] += 1
+            continue
+        names = tuple(probabilities) if isinstance(probabilities, dict) else ()
+        if directions is None:
+            if len(names) != 4 or names[2:] != ("mutual", "none") or "->" not in names[0]:
+                skipped["missing or bad fields"] += 1
+                continue
+            directions = names
+            index = {name: i for i, name in enumerate(directions)}
+        if names != directions:
+            skipped["scored with other sides"] += 1
+            continue
+        if label not in index:
+            skipped["missing or bad fields"] += 1
+            continue
+        article = articles.get(key)
+        if article is None:
+            line = row.get("line")
+            article = articles[key] = Article(path, line if isinstance(line, int) else None, str(outlet),
+                                              row.get("id"), Stats())
+        article.stats.add(lean, framing, index[label], loaded, spans)
+        versions[str(row.get("model_version"))] += 1
+        paragraphs += 1
+    if directions is None or not articles:
+        return Profile(directions or (), {}, [], versions, skipped, 0)
+    outlets: dict[str, Outlet] = {}
+    for article in articles.values():
+        outlet = outlets.get(article.outlet)
+        if outlet is None:
+            outlet = outlets[article.outlet] = Outlet(article.outlet)
+        outlet.stats.merge(article.stats)
+        outlet.sums.append(article.stats.lean_sum)
+        outlet.counts.append(article.stats.n)
+    for outlet in outlets.values():
+        outlet.interval = clustered_interval(outlet.sums, outlet.counts)
+        outlet.interval_method = "articles"
+        if outlet.interval is None:
+            outlet.interval = paragraph_interval(outlet.stats)
+            outlet.interval_method = "paragraphs (one article)" if outlet.interval else ""
+    return Profile(directions, outlets, list(articles.values()), versions, skipped, paragraphs)
+
+
+# --------------------------------------------------------------------------- plots
+
+_COLOURS = {"a": "#2f6db5", "b": "#d9822b", "mutual": "#8a5fb0", "none": "#b9bfca",
+            "editorial": "#c0392b", "quoted": "#2a9d8f"}
+
+
+def _label(text: str, width: int = 38) -> str:
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
+
+
+def _svg(figure, salt: str) -> str:
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _figure(rows: int):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(7.5, max(2.2, 0.9 + 0.34 * rows)), dpi=96)
+
+
+def plot_lean(outlets: list[Outlet], sides: tuple[str, str]) -> str:
+    ordered = sorted(outlets, key=lambda o: o.stats.mean_lean)
+    figure = _figure(len(ordered))
+    axes = figure.add_subplot()
+    ys = list(range(len(ordered)))
+    for y, outlet in zip(ys, ordered):
+        mean = outlet.stats.mean_lean
+        colour = _COLOURS["a"] if mean > 0 else _COLOURS["b"]
+        if outlet.interval:
+            low, high = outlet.interval
+            axes.plot([low, high], [y, y], color=colour, linewidth=2.2, alpha=0.55, solid_capstyle="butt")
+        axes.plot([mean], [y], marker="o", color=colour, markersize=6)
+    axes.axvline(0, color="#5b6475", linewidth=0.8)
+    axes.set_yticks(ys, [_label(o.name) for o in ordered])
+    axes.set_xlim(-1, 1)
+    axes.set_ylim(-0.7, len(ordered) - 0.3)
+    a, b = sides
+    axes.set_xlabel("mean lean, with its 95% interval")
+    axes.text(0.0, 1.01, f"\u2190 {b} blames {a}", transform=axes.transAxes, ha="left", va="bottom",
+              fontsize=8, color=_COLOURS["b"])
+    axes.text(1.0, 1.01, f"{a} blames {b} \u2192", transform=axes.transAxes, ha="right", va="bottom",
+              fontsize=8, color=_COLOURS["a"])
+    axes.grid(axis="x", color="#e3e6ec", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for spine in ("top", "right"):
+        axes.spines[spine].set_visible(False)
+    return _svg(figure, "lean")
+
+
+def plot_loaded(outlets: list[Outlet]) -> str:
+    ordered = sorted(outlets, key=lambda o: o.stats.shares()["editorial"])
+    figure = _figure(len(ordered))
+    axes = figure.add_subplot()
+    ys = list(range(len(ordered)))
+    height = 0.38
+    editorial = [100 * o.stats.shares()["editorial"] for o in ordered]
+    quoted = [100 * o.stats.shares()["quoted"] for o in ordered]
+    axes.barh([y + height / 2 for y in ys], editorial, height=height, color=_COLOURS["editorial"],
+              label="editorial (outlet's own voice)")
+    axes.barh([y - height / 2 for y in ys], quoted, height=height, color=_COLOURS["quoted"],
+              label="quoted only")
+    axes.set_yticks(ys, [_label(o.name) for o in ordered])
+    axes.set_xlabel("% of paragraphs with loaded language")
+    axes.set_xlim(0, max(editorial + quoted + [10]) * 1.1)
+    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    axes.grid(axis="x", color="#e3e6ec", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for spine in ("top", "right"):
+        axes.spines[spine].set_visible(False)
+    return _svg(figure, "loaded")
+
+
+def plot_directions(outlets: list[Outlet], directions: tuple[str, ...]) -> str:
+    ordered = sorted(outlets, key=lambda o: o.stats.shares()["directions"][0] - o.stats.shares()["directions"][1])
+    figure = _figure(len(ordered))
+    axes = figure.add_subplot()
+    ys = list(range(len(ordered)))
+    left = [0.0] * len(ordered)
+    for i, (name, colour) in enumerate(zip(directions, ("a", "b", "mutual", "none"))):
+        widths = [100 * o.stats.shares()["directions"][i] for o in ordered]
+        axes.barh(ys, widths, left=left, color=_COLOURS[colour], label=name.replace("->", " \u2192 "), height=0.6)
+        left = [l + w for l, w in zip(left, widths)]
+    axes.set_yticks(ys, [_label(o.name) for o in ordered])
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of paragraphs by direction (who blames whom)")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=4,
+                frameon=False, fontsize=8)
+    for spine in ("top", "right"):
+        axes.spines[spine].set_visible(False)
+    return _svg(figure, "directions")
+
+
+# --------------------------------------------------------------------------- HTML
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "\u2212")
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _num(column: str, value: float, shown: str, extra: str = "") -> str:
+    return f'<td class="num" data-col="{column}" data-v="{value:.6g}"{extra}>{shown}</td>'
+
+
+def _phrases_cell(phrases: list[tuple[str, str, int]]) -> str:
+    if not phrases:
+        return '<td class="phrases" data-col="phrases"></td>'
+    items = "; ".join(f'{_e(text)} <span class="ci">({voice[0]}) \u00d7{count}</span>' for text, voice, count in phrases)
+    return f'<td class="phrases" data-col="phrases">{items}</td>'
+
+
+def _lean_cell(stats: Stats, interval, method: str) -> str:
+    mean = stats.mean_lean
+    css = "pos" if mean > 0.005 else "neg" if mean < -0.005 else ""
+    shown = f'<span class="{css}">{_signed(mean)}</span>'
+    extra = ""
+    if interval:
+        low, high = interval
+        title = f"95% interval by {method}" if method else "95% interval"
+        shown += f' <span class="ci" title="{_e(title)}">[{_signed(low)}, {_signed(high)}]</span>'
+        extra = f' data-low="{low:.6g}" data-high="{high:.6g}"'
+    return _num("lean", mean, shown, extra)
+
+
+def _figure_cells(stats: Stats, directions: tuple[str, ...], phrases: int) -> str:
+    shares = stats.shares()
+    cells = []
+    for name, key, value in zip(directions, ("dir_a", "dir_b", "dir_mutual", "dir_none"), shares["directions"]):
+        cells.append(_num(key, value, _pct(value)))
+    cells.append(_num("voice_a", shares["voice_a"], _pct(shares["voice_a"])))
+    cells.append(_num("voice_b", shares["voice_b"], _pct(shares["voice_b"])))
+    cells.append(_num("editorial", shares["editorial"], _pct(shares["editorial"])))
+    cells.append(_num("quoted", shares["quoted"], _pct(shares["quoted"])))
+    cells.append(_num("framing", shares["framing"], f"{shares['framing']:.2f}"))
+    cells.append(_phrases_cell(stats.top_phrases(phrases)))
+    return "".join(cells)
+
+
+def _head(first: list[str], directions: tuple[str, ...], sides: tuple[str, str]) -> str:
+    a, b = sides
+    names = first + ["mean lean [95%]"] + [d.replace("->", " \u2192 ") for d in directions] + [
+        f"voice {a}", f"voice {b}", "editorial", "quoted", "framing", "top loaded phrases"]
+    return "<thead><tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr></thead>"
+
+
+def outlet_table(profile_: Profile) -> str:
+    sides = profile_.side_names
+    rows = []
+    for outlet in sorted(profile_.outlets.values(), key=lambda o: (-o.stats.n, o.name)):
+        stats = outlet.stats
+        rows.append(
+            f'<tr data-outlet="{_e(outlet.name)}"><td data-col="outlet">{_e(outlet.name)}</td>'
+            + _num("articles", len(outlet.counts), str(len(outlet.counts)))
+            + _num("paragraphs", stats.n, str(stats.n))
+            + _lean_cell(stats, outlet.interval, outlet.interval_method)
+            + _figure_cells(stats, profile_.directions, OUTLET_PHRASES) + "</tr>")
+    return (f'<table id="outlets" class="sortable">{_head(["outlet", "articles", "paragraphs"], profile_.directions, sides)}'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def article_table(profile_: Profile, articles: list[Article]) -> str:
+    sides = profile_.side_names
+    rows = []
+    for article in articles:
+        stats = article.stats
+        rows.append(
+            f'<tr data-outlet="{_e(article.outlet)}" data-article="{_e(article.name)}">'
+            f'<td data-col="outlet">{_e(article.outlet)}</td>'
+            f'<td data-col="article" title="{_e(article.id or "")}">{_e(article.name)}</td>'
+            + _num("paragraphs", stats.n, str(stats.n))
+            + _lean_cell(stats, paragraph_interval(stats), "paragraphs")
+            + _figure_cells(stats, profile_.directions, ARTICLE_PHRASES) + "</tr>")
+    return (f'<table id="articles" class="sortable">{_head(["outlet", "article", "paragraphs"], profile_.directions, sides)}'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _definitions(sides: tuple[str, str]) -> str:
+    a, b = sides
+    items = [
+        ("lean", f"per paragraph P({a}\u2192{b}) \u2212 P({b}\u2192{a}), from \u22121 to +1; positive: the paragraph "
+                 f"carries {a}'s blame of {b}. The mean is over paragraphs."),
+        ("95% interval", "for an outlet, articles are treated as clusters (a cluster-robust interval of the mean "
+                         "over its articles' paragraphs); with one article, and for single articles, the paragraphs "
+                         "are treated as independent. Wide intervals mean few articles."),
+        ("direction shares", "the share of paragraphs whose most likely direction is each label "
+                             "(who blames whom; mutual: both ways; none: no blame between the sides)."),
+        ("voice share", f"voice {a}: the share of paragraphs giving {a}'s blame a voice ({a}\u2192{b} or mutual); "
+                        f"voice {b} likewise."),
+        ("editorial / quoted", "the share of paragraphs labelled editorial (the outlet's own words are loaded) and "
+                               "quoted (loaded words only inside quotes or attributed speech)."),
+        ("framing", "the mean framing score (0: neutral and factual, 1: one-sided and charged)."),
+        ("top loaded phrases", "the loaded words and phrases found most often, with their voice: (e) editorial, "
+                               "(q) quoted, and how many times."),
+    ]
+    return "<dl>" + "".join(f"<dt>{_e(t)}</dt><dd>{_e(d)}</dd>" for t, d in items) + "</dl>"
+
+
+def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ARTICLES) -> tuple[str, int]:
+    """The report's HTML and how many articles its table shows."""
+    sides = profile_.side_names
+    outlets = list(profile_.outlets.values())
+    plotted = sorted(outlets, key=lambda o: (-o.stats.n, o.name))[:PLOT_OUTLETS]
+    plots = [
+        ("lean", plot_lean(plotted, sides),
+         f"Mean lean by outlet. Right of zero: more of {sides[0]}'s blame of {sides[1]}; left: the reverse."),
+        ("loaded", plot_loaded(plotted), "Loaded language by outlet: editorial (the outlet's own voice) and "
+                                         "quoted only, as a share of the outlet's paragraphs."),
+        ("directions", plot_directions(plotted, profile_.directions), "Who blames whom, by outlet."),
+    ]
+    figures = "".join(f'<figure id="plot-{name}">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
+                      for name, svg, caption in plots)
+    ordered = sorted(profile_.articles, key=lambda a: (a.outlet, a.path, a.line if a.line is not None else -1))
+    if len(ordered) > max_articles:
+        keep = sorted(ordered, key=lambda a: -a.stats.framing_sum / a.stats.n)[:max_articles]
+        chosen = {id(a) for a in keep}
+        ordered = [a for a in ordered if id(a) in chosen]
+        articles_note = (f"The {len(ordered)} articles (of {len(profile_.articles)}) with the highest mean framing "
+                         f"score; every paragraph's figures are in {results.name}. Click a column to sort.")
+    else:
+        articles_note = "One row per article; click a column to sort."
+    versions = ", ".join(v for v, _ in profile_.model_versions.most_common())
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    meta = (f"From {_e(results.name)} \u00b7 sides: {_e(sides[0])} (A) and {_e(sides[1])} (B) \u00b7 model "
+            f"{_e(versions)} \u00b7 generated {generated}")
+    total = Stats()
+    for outlet in outlets:
+        total.merge(outlet.stats)
+    facts = [("outlets", len(outlets)), ("articles", len(profile_.articles)), ("paragraphs", profile_.paragraphs),
+             ("mean lean", _signed(total.mean_lean)), ("editorial", _pct(total.shares()["editorial"])),
+             ("quoted", _pct(total.shares()["quoted"]))]
+    facts_html = "".join(f'<div class="fact" data-fact="{_e(k)}"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in facts)
+    notes = []
+    if len(outlets) > len(plotted):
+        notes.append(f"The plots show the {len(plotted)} outlets with the most paragraphs; the table has all "
+                     f"{len(outlets)}.")
+    if profile_.skipped:
+        kinds = ", ".join(f"{n} {why}" for why, n in profile_.skipped.most_common())
+        notes.append(f"Skipped {sum(profile_.skipped.values())} rows of the results ({kinds}).")
+    if len(profile_.model_versions) > 1:
+        notes.append("The results mix several model versions; figures from different versions are not strictly "
+                     "comparable.")
+    page = PAGE.substitute(
+        title=_e("Source-bias profile by outlet"), style=STYLE, script=SCRIPT, meta=meta, facts=facts_html,
+        notes="".join(f'<p class="note">{_e(n)}</p>' for n in notes), plots=figures,
+        outlet_table=outlet_table(profile_), articles_note=_e(articles_note),
+        article_table=article_table(profile_, ordered), definitions=_definitions(sides))
+    return page, len(ordered)
+
+
+def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES) -> ReportSummary:
+    """Read score-folder ``results`` and write the HTML profile to ``out``; raises ``ReportError``."""
+    results, out = Path(results), Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ReportError(f"--out must be an .html file (got {out.name!r})")
+    if out.exists() and out.is_dir():
+        raise ReportError(f"--out {out} is a folder")
+    if max_articles < 1:
+        raise ReportError("max_articles must be at least 1")
+    aggregated = profile(read_results(results))
+    if not aggregated.articles:
+        why = ""
+        if aggregated.skipped:
+            why = " (" + ", ".join(f"{n} {k}" for k, n in aggregated.skipped.most_common()) + ")"
+        raise ReportError(f"{results} holds no usable score-folder rows{why}")
+    page, shown = render(aggregated, results, max_articles)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise ReportError(f"cannot write {out}: {exc.strerror or exc}", 1) from None
+    return ReportSummary(results, out, len(aggregated.outlets), len(aggregated.articles), aggregated.paragraphs,
+                         shown, aggregated.skipped)
