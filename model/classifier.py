@@ -12,6 +12,7 @@ model serves any two-party dispute.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -105,11 +106,29 @@ class FramingClassifier:
             tagger = SpanTagger(C=self.span_C).fit([views[i] for i in kept], [examples[i].spans for i in kept])
             for i in held:
                 probabilities[i] = tagger.token_probabilities(views[i])
-        return voice_evidence(views, probabilities, self.span_tagger.threshold)
-    def matrix(self, views: list[ParagraphView], probabilities: list[np.ndarray] | None = None) -> sparse.csr_matrix:
-        probabilities = probabilities or [self.span_tagger.token_probabilities(v) for v in views]
-        evidence = voice_evidence(views, probabilities, self.span_tagger.threshold)
-        return sparse.hstack([self.features.transform(views), sparse.csr_matrix(evidence)], format="csr")
+        lengths = [len(v.tokens) for v in views]
+        doc = np.repeat(np.arange(len(views)), lengths)
+        party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=sum(lengths))
+        flat = np.concatenate(probabilities) if probabilities else np.zeros(0)
+        return voice_evidence(doc, party, flat, len(views), self.span_tagger.threshold)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_span_table", None)
+        return state
+
+    def _inputs(self, views: list[ParagraphView]):
+        """The feature matrix of a batch, with its flat token arrays and span probabilities."""
+        if getattr(self, "_span_table", None) is None:
+            self._span_table = self.span_tagger.table(self.features.tokens)
+        batch = self.features.batch(views)
+        probabilities = self.span_tagger.batch_probabilities(batch.tokens, batch.ids, self._span_table)
+        evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
+        X = sparse.hstack([self.features.transform(batch), sparse.csr_matrix(evidence)], format="csr")
+        return X, batch, probabilities
+
+    def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
+        return self._inputs(views)[0]
 
     def predict_proba(self, views: list[ParagraphView]) -> tuple[np.ndarray, np.ndarray]:
         return self._proba(self.matrix(views))
@@ -137,13 +156,12 @@ class FramingClassifier:
         views = [analyse(t, sides) for t in texts]
         if not views:
             return []
-        probabilities = [self.span_tagger.token_probabilities(v) for v in views]
-        X = self.matrix(views, probabilities)
+        X, batch, probabilities = self._inputs(views)
         direction_p, loaded_p = self._proba(X)
         results = []
         for i, (text, view) in enumerate(zip(texts, views)):
             loaded_label = LOADED[int(np.argmax(loaded_p[i]))]
-            spans = self.spans(text, view, loaded_label, probabilities[i])
+            spans = self.spans(text, view, loaded_label, probabilities[batch.starts[i]:batch.starts[i + 1]])
             result = build_result(direction_p[i], loaded_p[i], spans, sides, model_version)
             if explain_top and self.direction and self.loaded:
                 result["explanation"] = {

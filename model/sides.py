@@ -123,16 +123,18 @@ class Sides:
                 multi.setdefault(key[0], []).append((key, token, capitals.get(key)))
         for entries in multi.values():
             entries.sort(key=lambda e: -len(e[0]))
-        return single, multi
+        return single, multi, frozenset(single) | frozenset(multi)
 
     def mentions(self, text: str, offsets: list[tuple[int, int]] | None = None,
                  lowered: list[str] | None = None) -> list[tuple[int, int, str]]:
         """(start, end, token) for every alias or third-party name in ``text``."""
-        single, multi = self._patterns
+        single, multi, first_words = self._patterns
         offsets = words(text) if offsets is None else offsets
         lowered = [text[a:b].lower() for a, b in offsets] if lowered is None else lowered
-        found, i, n_words = [], 0, len(offsets)
-        while i < n_words:
+        found, n_words, after = [], len(offsets), 0
+        for i in [k for k, w in enumerate(lowered) if w in first_words]:
+            if i < after:
+                continue
             word = lowered[i]
             entries = multi.get(word)
             if entries:
@@ -146,12 +148,11 @@ class Sides:
                         break
                 if match:
                     found.append(match)
-                    i += n
+                    after = i + n
                     continue
             hit = single.get(word)
             if hit and (not hit[1] or _in_capitals(text, offsets, i, (hit[1].lower(),))):
                 found.append((offsets[i][0], offsets[i][1], hit[0]))
-            i += 1
         return found
 
     def mask(self, text: str) -> str:

@@ -87,6 +87,19 @@ class SpanTagger:
     def token_probabilities(self, view: ParagraphView) -> np.ndarray:
         return np.fromiter((self.word_probability(t) for t in view.tokens), dtype=float, count=len(view.tokens))
 
+    def table(self, vocabulary: list[str]) -> np.ndarray:
+        """Probabilities for a whole vocabulary by id (id 0, the unknown word, is NaN)."""
+        probabilities = np.array([self.word_probability(w) for w in vocabulary])
+        probabilities[0] = np.nan
+        return probabilities
+
+    def batch_probabilities(self, tokens: list[str], ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+        """Token probabilities for a batch: a table lookup, words outside the vocabulary one by one."""
+        probabilities = table[ids]
+        for k in np.flatnonzero(ids == 0):
+            probabilities[k] = self.word_probability(tokens[k])
+        return probabilities
+
     def spans(self, text: str, view: ParagraphView, voice: str | None = None, probs=None) -> list[dict]:
         """Loaded spans of the paragraph; with ``voice``, only that voice, and at least its best token."""
         probs = self.token_probabilities(view) if probs is None else probs
@@ -112,17 +125,28 @@ class SpanTagger:
         return found
 
 
-def voice_evidence(views: list[ParagraphView], probabilities: list[np.ndarray], threshold: float) -> np.ndarray:
-    """Per paragraph and voice: the highest word probability, the mean of the top three, and
-    (log-scaled) how many words pass the threshold."""
-    rows = np.zeros((len(views), len(EVIDENCE_FEATURES)))
-    for i, (view, probs) in enumerate(zip(views, probabilities)):
-        party = np.fromiter(view.party, dtype=bool, count=len(view.party))
-        for k, mask in enumerate((~party, party)):
-            chosen = probs[mask]
-            if len(chosen):
-                top = np.sort(chosen)[-3:]
-                rows[i, 3 * k] = top[-1]
-                rows[i, 3 * k + 1] = top.mean()
-                rows[i, 3 * k + 2] = math.log1p(int((chosen >= threshold).sum())) / math.log(8)
+def voice_evidence(doc: np.ndarray, party: np.ndarray, probabilities: np.ndarray, n: int,
+                   threshold: float) -> np.ndarray:
+    """Per paragraph and voice (flat token arrays of a batch): the highest word probability,
+    the mean of the top three, and (log-scaled) how many words pass the threshold."""
+    rows = np.zeros((n, len(EVIDENCE_FEATURES)))
+    if not len(probabilities):
+        return rows
+    slot = doc * 2 + party.astype(np.int64)
+    order = np.lexsort((-probabilities, slot))
+    ranked_slot, ranked = slot[order], probabilities[order]
+    first = np.searchsorted(ranked_slot, ranked_slot, side="left")
+    top = (np.arange(len(order)) - first) < 3
+    size = 2 * n
+    best = np.zeros(size)
+    best[ranked_slot[first == np.arange(len(order))]] = ranked[first == np.arange(len(order))]
+    top_sum = np.bincount(ranked_slot[top], weights=ranked[top], minlength=size)
+    top_count = np.bincount(ranked_slot[top], minlength=size)
+    passing = np.bincount(slot, weights=(probabilities >= threshold).astype(float), minlength=size)
+    mean_top = np.divide(top_sum, top_count, out=np.zeros(size), where=top_count > 0)
+    counted = np.log1p(passing) / math.log(8)
+    for k in (0, 1):
+        rows[:, 3 * k] = best[k::2]
+        rows[:, 3 * k + 1] = mean_top[k::2]
+        rows[:, 3 * k + 2] = counted[k::2]
     return rows

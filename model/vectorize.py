@@ -13,6 +13,8 @@ computes it) is applied with array arithmetic. Feature groups (see ``model.featu
 
 from __future__ import annotations
 
+from itertools import chain, repeat
+
 import numpy as np
 from scipy import sparse
 
@@ -25,17 +27,18 @@ GROUPS = ("words", "cues", "voiced")
 _START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
 
 
-class _Batch:
+class Batch:
     """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to."""
 
     def __init__(self, views: list[ParagraphView], token_id: dict[str, int]):
         lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
-        total = int(lengths.sum())
         self.n = len(views)
-        self.ids = np.fromiter((token_id.get(t, 0) for v in views for t in v.tokens), dtype=np.int64, count=total)
-        self.party = np.fromiter((p for v in views for p in v.party), dtype=bool, count=total)
+        self.tokens = list(chain.from_iterable(v.tokens for v in views))
+        self.ids = np.array(list(map(token_id.get, self.tokens, repeat(0, len(self.tokens)))), dtype=np.int64)
+        self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.tokens))
         self.doc = np.repeat(np.arange(self.n), lengths)
         self.lengths = lengths
+        self.starts = np.concatenate([[0], np.cumsum(lengths)])
 
 
 def _ngram_codes(seq: np.ndarray, doc: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +53,7 @@ def _ngram_codes(seq: np.ndarray, doc: np.ndarray, order: int, base: int) -> tup
     return code[keep], doc[:last][keep]
 
 
-def _cue_sequence(batch: _Batch, cue_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cue_sequence(batch: Batch, cue_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each paragraph's cue ids, consecutive repeats folded, framed by <p> ... </p>."""
     cues = cue_of[batch.ids]
     keep = cues > 0
@@ -86,7 +89,7 @@ class FeatureSpace:
         self.lex_subjective = np.array([i[1] >= 0.6 for i in info], dtype=float)
         self.lex_booster = np.array([i[2] for i in info], dtype=float)
 
-        batch = _Batch(views, self.token_id)
+        batch = Batch(views, self.token_id)
         self.tables: list[tuple[str, int, np.ndarray]] = []
         idf: list[np.ndarray] = []
         self.group_of_column: list[np.ndarray] = []
@@ -103,7 +106,7 @@ class FeatureSpace:
         self.feature_names = self._names() + list(LEXICON_FEATURES)
         return self
 
-    def _all_codes(self, batch: _Batch):
+    def _all_codes(self, batch: Batch):
         V = len(self.tokens)
         for order in WORD_ORDERS:
             yield ("words", order, *_ngram_codes(batch.ids, batch.doc, order, V))
@@ -127,8 +130,11 @@ class FeatureSpace:
                 names.append(f"{group}:{' '.join(reversed(parts))}")
         return names
 
-    def transform(self, views: list[ParagraphView]) -> sparse.csr_matrix:
-        batch = _Batch(views, self.token_id)
+    def batch(self, views: list[ParagraphView]) -> Batch:
+        return Batch(views, self.token_id)
+
+    def transform(self, views: list[ParagraphView] | Batch) -> sparse.csr_matrix:
+        batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
         rows, cols = [], []
         for (group, order, table), (_, _, codes, docs), offset in zip(self.tables, self._all_codes(batch), self.offsets):
             if not len(codes) or not len(table):
@@ -150,7 +156,7 @@ class FeatureSpace:
         tfidf = sparse.csr_matrix((weight, (row, col)), shape=(batch.n, n_sparse))
         return sparse.hstack([tfidf, sparse.csr_matrix(self._lexicon(batch))], format="csr")
 
-    def _lexicon(self, batch: _Batch) -> np.ndarray:
+    def _lexicon(self, batch: Batch) -> np.ndarray:
         """Dense lexicon evidence per voice, scaled to about [0, 1] (see LEXICON_FEATURES)."""
         slot = batch.doc * 2 + batch.party
         size = batch.n * 2
