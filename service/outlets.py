@@ -150,7 +150,10 @@ def load_sources(directory: Path, rel_dir: tuple[str, ...]) -> tuple[list[Source
     problems: list[tuple[str, int | None, str]] = []
     for name in METADATA_FILES:
         path = directory / name
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                continue
+        except OSError:  # an unreadable folder: the walker reports it when it cannot list it
             continue
         rel = "/".join(rel_dir + (name,))
         try:
