@@ -91,6 +91,14 @@ def _usable_store(model_dir: str | None) -> Path | None:
         return None
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _measure(folder: str, out: str, model_dir: str, jobs: int) -> dict:
     """Runs in a child process: score the folder, report speed and peak memory."""
     import resource
@@ -100,7 +108,8 @@ def _measure(folder: str, out: str, model_dir: str, jobs: int) -> dict:
     started = time.perf_counter()
     summary = score_folder(Path(folder), Path(out), model_dir=Path(model_dir), jobs=jobs, progress=False)
     seconds = time.perf_counter() - started
-    main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: ru_maxrss survives fork+exec and would report the parent's peak.
+    main_rss = peak_rss_mb()
     worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "articles": summary.articles,

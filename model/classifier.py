@@ -51,7 +51,7 @@ class TrainingExample:
 
 
 class FramingClassifier:
-    def __init__(self, min_df: int = 2, direction_C: float = 4.0, loaded_C: float = 4.0,
+    def __init__(self, min_df: int = 3, direction_C: float = 4.0, loaded_C: float = 4.0,
                  span_C: float = 1.0, class_weight: str | None = "balanced"):
         self.min_df = min_df
         self.direction_C = direction_C
@@ -118,26 +118,28 @@ class FramingClassifier:
         return state
 
     def _inputs(self, views: list[ParagraphView]):
-        """The feature matrix of a batch, with its flat token arrays and span probabilities."""
+        """A batch's features as (sparse TF-IDF columns, dense lexicon and evidence columns), with its
+        flat token arrays and span probabilities."""
         if getattr(self, "_span_table", None) is None:
             self._span_table = self.span_tagger.table(self.features.tokens)
         batch = self.features.batch(views)
         probabilities = self.span_tagger.batch_probabilities(batch.tokens, batch.ids, self._span_table)
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
-        X = sparse.hstack([self.features.transform(batch), sparse.csr_matrix(evidence)], format="csr")
-        return X, batch, probabilities
+        tfidf, lexicon = self.features.transform_parts(batch)
+        return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
 
     def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
-        return self._inputs(views)[0]
+        (tfidf, dense), _, _ = self._inputs(views)
+        return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
     def predict_proba(self, views: list[ParagraphView]) -> tuple[np.ndarray, np.ndarray]:
-        return self._proba(self.matrix(views))
+        return self._proba(self._inputs(views)[0])
 
-    def _proba(self, X) -> tuple[np.ndarray, np.ndarray]:
+    def _proba(self, parts) -> tuple[np.ndarray, np.ndarray]:
         """Both heads' probabilities; a head trained on no rows answers 'none' with certainty."""
-        n = X.shape[0]
-        direction = self.direction.proba(X) if self.direction else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
-        loaded = self.loaded.proba(X) if self.loaded else np.tile([1.0, 0.0, 0.0], (n, 1))
+        n = parts[0].shape[0]
+        direction = self.direction.proba_parts(*parts) if self.direction else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
+        loaded = self.loaded.proba_parts(*parts) if self.loaded else np.tile([1.0, 0.0, 0.0], (n, 1))
         return direction, loaded
 
     def spans(self, text: str, view: ParagraphView, loaded_label: str, probabilities=None) -> list[dict]:
@@ -156,8 +158,9 @@ class FramingClassifier:
         views = [analyse(t, sides) for t in texts]
         if not views:
             return []
-        X, batch, probabilities = self._inputs(views)
-        direction_p, loaded_p = self._proba(X)
+        parts, batch, probabilities = self._inputs(views)
+        direction_p, loaded_p = self._proba(parts)
+        X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr") if explain_top else None
         results = []
         for i, (text, view) in enumerate(zip(texts, views)):
             loaded_label = LOADED[int(np.argmax(loaded_p[i]))]

@@ -43,10 +43,31 @@ class TiedLogistic:
         return self
 
     def decision(self, X) -> np.ndarray:
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self._transposed()) + self.intercept_
+
+    def decision_parts(self, sparse_part, dense_part) -> np.ndarray:
+        """Logits from the sparse columns and the trailing dense columns, without stacking them."""
+        weights = self._transposed()
+        n_sparse = sparse_part.shape[1]
+        return np.asarray(sparse_part @ weights[:n_sparse]) + dense_part @ weights[n_sparse:] + self.intercept_
 
     def proba(self, X) -> np.ndarray:
         return softmax(self.decision(X) / self.temperature, axis=1)
+
+    def proba_parts(self, sparse_part, dense_part) -> np.ndarray:
+        return softmax(self.decision_parts(sparse_part, dense_part) / self.temperature, axis=1)
+
+    def _transposed(self) -> np.ndarray:
+        """coef_.T, contiguous and cached: a strided view would be copied on every product."""
+        cached = getattr(self, "_coef_t", None)
+        if cached is None or cached.shape[0] != self.coef_.shape[1]:
+            cached = self._coef_t = np.ascontiguousarray(self.coef_.T)
+        return cached
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_coef_t", None)
+        return state
 
     def calibrate(self, decisions: np.ndarray, y: list[str]) -> float:
         """Fit the temperature on held-out decisions; returns it."""

@@ -15,6 +15,7 @@ the top three, count over the threshold); the loaded head reads these as feature
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -48,20 +49,22 @@ class SpanTagger:
         self.threshold = threshold
 
     def fit(self, views: list[ParagraphView], span_lists: list[list[dict]]) -> "SpanTagger":
-        words, labels = [], []
+        # Features are context-free, so the token-level log-loss is the same as a weighted
+        # loss over distinct (word, label) pairs: fit on those, with their counts as weights.
+        counts: Counter = Counter()
         for view, spans in zip(views, span_lists):
             bounds = sorted((s["start"], s["end"]) for s in spans)
             for token, (start, end) in zip(view.tokens, view.offsets):
-                if token in _NOT_WORDS:
-                    continue
-                words.append(token)
-                labels.append(any(s < end and start < e for s, e in bounds))
+                if token not in _NOT_WORDS:
+                    counts[token, any(s < end and start < e for s, e in bounds)] += 1
         self.weights: dict[str, float] = {}
         self.bias = -10.0
-        if len(set(labels)) == 2:
+        if len({label for _, label in counts}) == 2:
+            pairs = sorted(counts)
             vectorizer = DictVectorizer()
-            X = vectorizer.fit_transform(_word_features(w) for w in words)
-            model = LogisticRegression(C=self.C, max_iter=2000).fit(X, labels)
+            X = vectorizer.fit_transform(_word_features(w) for w, _ in pairs)
+            model = LogisticRegression(C=self.C, max_iter=2000).fit(
+                X, [label for _, label in pairs], sample_weight=[counts[p] for p in pairs])
             self.weights = {name: float(w) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if w}
             self.bias = float(model.intercept_[0])
         self._cache: dict[str, float] = {}

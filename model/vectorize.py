@@ -134,6 +134,11 @@ class FeatureSpace:
         return Batch(views, self.token_id)
 
     def transform(self, views: list[ParagraphView] | Batch) -> sparse.csr_matrix:
+        tfidf, dense = self.transform_parts(views)
+        return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
+
+    def transform_parts(self, views: list[ParagraphView] | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The TF-IDF columns (sparse) and the lexicon columns (dense), unstacked."""
         batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
         rows, cols = [], []
         for (group, order, table), (_, _, codes, docs), offset in zip(self.tables, self._all_codes(batch), self.offsets):
@@ -153,8 +158,10 @@ class FeatureSpace:
         slot = row * len(GROUPS) + self.group_of_column[col]
         norms = np.sqrt(np.bincount(slot, weights=weight * weight, minlength=batch.n * len(GROUPS)))
         weight = weight / norms[slot]
-        tfidf = sparse.csr_matrix((weight, (row, col)), shape=(batch.n, n_sparse))
-        return sparse.hstack([tfidf, sparse.csr_matrix(self._lexicon(batch))], format="csr")
+        indptr = np.zeros(batch.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=batch.n), out=indptr[1:])
+        tfidf = sparse.csr_matrix((weight, col.astype(np.int32), indptr), shape=(batch.n, n_sparse))
+        return tfidf, self._lexicon(batch)
 
     def _lexicon(self, batch: Batch) -> np.ndarray:
         """Dense lexicon evidence per voice, scaled to about [0, 1] (see LEXICON_FEATURES)."""

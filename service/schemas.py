@@ -21,7 +21,7 @@ class ScoreRequest(BaseModel):
     text: str = Field(description="One paragraph.")
     sides: list[SideIn] | None = Field(default=None, min_length=2, max_length=2,
                                        description="The dispute's two sides, A first; default: the seed dispute.")
-    explain: int = Field(default=5, ge=0, le=50, description="How many pushing features to list per head.")
+    explain: int = Field(default=0, ge=0, le=50, description="How many pushing features to list per head (0: none).")
 
 
 class BatchItem(BaseModel):

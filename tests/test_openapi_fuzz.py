@@ -13,7 +13,7 @@ from service.app import create_app
 from service.settings import Settings
 from tests.conftest import LABELS, STORE
 
-EXAMPLES = int(os.environ.get("FRAMING_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("FRAMING_FUZZ_EXAMPLES", "300"))
 
 
 def _fuzz_app():

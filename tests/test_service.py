@@ -38,13 +38,15 @@ def open_client(store_copy, labels_copy):
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def test_score_returns_the_contract_result_with_explanation(client):
+def test_score_returns_the_contract_result_with_explanation_on_request(client):
     r = client.post("/v1/score", json={"text": TEXT})
     assert r.status_code == 200
     data = r.json()
     assert data["direction"]["label"] == "pakistan->afghanistan"
     assert set(data["loaded"]["probabilities"]) == {"none", "quoted", "editorial"}
-    assert data["explanation"]["direction"] and data["model_version"] == client.get("/v1/model").json()["version"]
+    assert "explanation" not in data and data["model_version"] == client.get("/v1/model").json()["version"]
+    explained = client.post("/v1/score", json={"text": TEXT, "explain": 5}).json()
+    assert explained["explanation"]["direction"] and explained["direction"] == data["direction"]
 
 
 def test_batch_keeps_order_echoes_ids_and_reads_custom_sides(client):

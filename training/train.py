@@ -27,7 +27,7 @@ from model.store import new_version, save_version, store_dir
 from training.data import Dataset, load_dataset
 from training.metrics import classification_figures, expected_calibration_error, span_figures
 
-DEFAULT_PARAMS = {"min_df": 2, "direction_C": 4.0, "loaded_C": 4.0, "span_C": 1.0, "class_weight": "balanced"}
+DEFAULT_PARAMS = {"min_df": 3, "direction_C": 4.0, "loaded_C": 4.0, "span_C": 1.0, "class_weight": "balanced"}
 
 
 @dataclass
@@ -47,21 +47,32 @@ def _fit_fold(examples, views, train_index, test_index, params):
     return test_index, direction, loaded, spans
 
 
-def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, views=None) -> OutOfFold:
+def _fit_all(examples, views, params):
+    return FramingClassifier(**params).fit(examples, views)
+
+
+def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, views=None,
+                   with_final: bool = False):
+    """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
+    in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier))."""
     views = views if views is not None else [analyse(e.text, e.sides) for e in dataset.examples]
     n = len(dataset.examples)
     splits = min(folds, len(set(dataset.groups)))
     if splits < 2:
         raise ValueError("cross-validation needs labelled rows from at least two sources")
     out = OutOfFold(np.zeros((n, len(DIRECTIONS))), np.zeros((n, len(LOADED))), [None] * n)
-    tasks = GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)
-    for test_index, direction, loaded, spans in Parallel(n_jobs=jobs)(
-            delayed(_fit_fold)(dataset.examples, views, train, test, params) for train, test in tasks):
+    tasks = [delayed(_fit_fold)(dataset.examples, views, train, test, params)
+             for train, test in GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)]
+    if with_final:
+        tasks.insert(0, delayed(_fit_all)(dataset.examples, views, params))
+    done = Parallel(n_jobs=jobs)(tasks)
+    final = done.pop(0) if with_final else None
+    for test_index, direction, loaded, spans in done:
         out.direction[test_index] = direction
         out.loaded[test_index] = loaded
         for i, s in zip(test_index, spans):
             out.spans[i] = s
-    return out
+    return (out, final) if with_final else out
 
 
 def _subset_report(dataset: Dataset, oof: OutOfFold, keep: list[int], t_direction: float, t_loaded: float) -> dict:
@@ -111,8 +122,7 @@ def train(labels_dir=None, out=None, params: dict | None = None, folds: int = 5,
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
     views = [analyse(e.text, e.sides) for e in dataset.examples]
     log(f"grouped {folds}-fold cross-validation ...")
-    oof = cross_validate(dataset, params, folds=folds, jobs=jobs, views=views)
-    classifier = FramingClassifier(**params).fit(dataset.examples, views)
+    oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, views=views, with_final=True)
 
     calibration_rows = [i for i, o in enumerate(dataset.origins) if o != "seed"] or list(range(len(views)))
     d_rows = [i for i in calibration_rows if dataset.examples[i].direction is not None]

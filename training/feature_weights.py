@@ -1,0 +1,45 @@
+"""Which feature groups carry the weight: each group's share of the absolute push
+(x_j * (w_label,j - mean_k w_k,j), summed over the predicted label) on labelled paragraphs.
+
+    python -m training.feature_weights        # the shipped model on the seed and authored rows
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.features import analyse
+from model.store import load_current
+from training.data import load_dataset
+
+
+def group_shares(classifier, views) -> dict[str, dict[str, float]]:
+    X = classifier.matrix(views).tocsr()
+    groups = np.array([name.split(":")[0] for name in classifier.feature_names])
+    shares = {}
+    for name, head in (("direction", classifier.direction), ("loaded", classifier.loaded)):
+        predicted = head.proba(X).argmax(axis=1)
+        centred = head.coef_ - head.coef_.mean(axis=0)
+        totals: dict[str, float] = {}
+        for r in range(X.shape[0]):
+            row = X[r]
+            push = np.abs(row.data * centred[predicted[r], row.indices])
+            for group in set(groups[row.indices]):
+                totals[group] = totals.get(group, 0.0) + float(push[groups[row.indices] == group].sum())
+        whole = sum(totals.values()) or 1.0
+        shares[name] = {g: round(v / whole, 3) for g, v in sorted(totals.items(), key=lambda x: -x[1])}
+    return shares
+
+
+def main() -> None:
+    model = load_current()
+    dataset = load_dataset()
+    for origin in ("seed", "authored"):
+        rows = [i for i, o in enumerate(dataset.origins) if o == origin]
+        views = [analyse(dataset.examples[i].text, dataset.examples[i].sides) for i in rows]
+        for head, shares in group_shares(model.classifier, views).items():
+            print(f"{origin:9} {head:10} " + "  ".join(f"{g} {v:.0%}" for g, v in shares.items()))
+
+
+if __name__ == "__main__":
+    main()
