@@ -70,6 +70,19 @@ def _ratio(a, b) -> str:
         return "—"
 
 
+def _external_rows(name: str, figures: dict, title, anchors: list[tuple[str, float]], span_label: str) -> list[str]:
+    """Table rows for one outside data set: ours against each anchor and this run's baselines."""
+    if "macro_f1" not in figures:
+        return [f"| {name} | {figures.get('skipped') or figures.get('error', 'not run')} | | |"]
+    ours = figures["macro_f1"]["framing"]
+    rows = [f"| {title(figures)} | {ours:.3f} | {anchor} {value:.3f} | {_ratio(ours, value)} |" for anchor, value in anchors]
+    rows += [f"| {name}, same folds | {ours:.3f} | {b.replace('_', ' ')} (this run) {figures['macro_f1'][b]:.3f} | "
+             f"{_ratio(ours, figures['macro_f1'][b])} |" for b in ("tfidf_lr", "lexicon_rule")]
+    s = figures["span_f1_framing"]
+    rows.append(f"| {name} {span_label} (overlap F1) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
+    return rows
+
+
 def markdown(results: dict) -> str:
     r = results
     lines = [
@@ -86,27 +99,14 @@ def markdown(results: dict) -> str:
         "", "## Accuracy on outside data", "",
         "| data set, protocol | framing | anchor / baseline | ratio |", "|---|---|---|---|",
     ]
-    if "macro_f1" in babe:
-        ours = babe["macro_f1"]["framing"]
-        for name, value in babe["anchors"].items():
-            lines.append(f"| BABE ({babe['rows']} sentences), stratified 5-fold, binary macro-F1 | {ours:.3f} | {name} (published) {value:.3f} | {_ratio(ours, value)} |")
-        for name in ("tfidf_lr", "lexicon_rule"):
-            lines.append(f"| BABE, same folds | {ours:.3f} | {name.replace('_', ' ')} (this run) {babe['macro_f1'][name]:.3f} | {_ratio(ours, babe['macro_f1'][name])} |")
-        s = babe["span_f1_framing"]
-        lines.append(f"| BABE biased-word spans (overlap F1 vs marked words) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
-    else:
-        lines.append(f"| BABE | {babe.get('skipped') or babe.get('error', 'not run')} | | |")
+    lines += _external_rows(
+        "BABE", babe, lambda f: f"BABE ({f['rows']} sentences), stratified 5-fold, binary macro-F1",
+        [(f"{name} (published)", value) for name, value in babe.get("anchors", {}).items()], "biased-word spans vs marked words")
     if "macro_f1" in ood:
         lines.append(f"| BABE, shipped model without retraining (out of domain) | {ood['macro_f1']:.3f} | — | — |")
-    if "macro_f1" in ptc:
-        ours = ptc["macro_f1"]["framing"]
-        lines.append(f"| PTC ({ptc['rows']} sentences, {ptc['articles']} articles), 5-fold grouped by article, macro-F1 | {ours:.3f} | TF-IDF + LR (issue anchor) 0.630 | {_ratio(ours, 0.63)} |")
-        for name in ("tfidf_lr", "lexicon_rule"):
-            lines.append(f"| PTC, same folds | {ours:.3f} | {name.replace('_', ' ')} (this run) {ptc['macro_f1'][name]:.3f} | {_ratio(ours, ptc['macro_f1'][name])} |")
-        s = ptc["span_f1_framing"]
-        lines.append(f"| PTC Loaded_Language spans (overlap F1) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
-    else:
-        lines.append(f"| PTC | {ptc.get('skipped') or ptc.get('error', 'not run')} | | |")
+    lines += _external_rows(
+        "PTC", ptc, lambda f: f"PTC ({f['rows']} sentences, {f['articles']} articles), 5-fold grouped by article, macro-F1",
+        [("TF-IDF + LR (issue anchor)", 0.63)], "Loaded_Language spans")
 
     sp, ht, fo, tr = r.get("speed", {}), r.get("http", {}), r.get("folder", {}), r.get("training", {})
     lines += ["", "## Speed, latency, memory", "", "| figure | framing | target / baseline | ratio |", "|---|---|---|---|"]
