@@ -144,7 +144,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| score-folder | {fo.get('skipped') or fo.get('error')} | | |")
     for rows, seconds in _get(tr, "seconds_by_rows", default={}).items():
         lines.append(f"| `framing train` on {int(rows):,} paragraphs incl. 5-fold CV (s) | {seconds:.1f} | target < 60 at 10,000 | {_ratio(60, seconds)} headroom |")
-    lines += ["", "Reproduce: `python -m bench` (about 10 minutes; `--quick` for the smoke run). Raw figures: "
+    lines += ["", "Reproduce: `python -m bench` (about 6 minutes; `--quick` for the smoke run). Raw figures: "
               "`bench/results.json`. How each figure is measured: the docstrings of `bench/*.py`.", ""]
     return "\n".join(lines)
 
