@@ -69,11 +69,6 @@ def word_info(word: str) -> tuple[float, float, bool]:
     return _strengths().get(word, _UNKNOWN)
 
 
-def word_strength(word: str) -> tuple[float, float]:
-    """(|valence| / 4, subjectivity) of a lower-case word; (0, 0) when neither lexicon knows it."""
-    return word_info(word)[:2]
-
-
 def lexicon_words() -> frozenset[str]:
     """Every word some lexicon knows (so that unseen words still get lexicon features)."""
     return frozenset(_strengths())
