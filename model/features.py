@@ -79,8 +79,8 @@ def analyse(text: str, sides: Sides) -> ParagraphView:
     spans = list(offsets)
     party = [False] * len(tokens)
     for start, end in party_regions(text, offsets, lowered):
-        party[bisect_left(starts, start):bisect_left(starts, end)] = [True] * (
-            bisect_left(starts, end) - bisect_left(starts, start))
+        first, last = bisect_left(starts, start), bisect_left(starts, end)
+        party[first:last] = [True] * (last - first)
     if mentions:
         keep = [True] * len(tokens)
         for start, end, token in mentions:

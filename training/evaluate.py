@@ -42,10 +42,17 @@ def evaluate_file(path: Path, loaded_model, sides: Sides | None = None) -> dict:
     if not rows:
         raise EvaluationInputError(f"{path} has no labelled rows")
     truth_d, pred_d, truth_l, pred_l, gold_spans, pred_spans = [], [], [], [], [], []
-    for row, row_side in rows:
-        if tuple(row.get("sides") or row_side.names) == row_side.names[::-1]:
-            row_side = row_side.swapped()
-        result = loaded_model.classifier.score([row["text"]], row_side, loaded_model.version)[0]
+    rows = [(row, row_side.swapped() if tuple(row.get("sides") or row_side.names) == row_side.names[::-1] else row_side)
+            for row, row_side in rows]
+    by_sides: dict = {}
+    for k, (_, row_side) in enumerate(rows):
+        by_sides.setdefault(row_side, []).append(k)
+    results: list = [None] * len(rows)
+    for row_side, members in by_sides.items():
+        scored = loaded_model.classifier.score([rows[k][0]["text"] for k in members], row_side, loaded_model.version)
+        for k, result in zip(members, scored):
+            results[k] = result
+    for (row, row_side), result in zip(rows, results):
         if "direction" in row:
             truth_d.append(relative_direction(row["direction"], row_side))
             pred_d.append(relative_direction(result["direction"]["label"], row_side))

@@ -39,10 +39,11 @@ class OutOfFold:
 
 def _fit_fold(examples, views, train_index, test_index, params):
     classifier = FramingClassifier(**params).fit([examples[i] for i in train_index], [views[i] for i in train_index])
-    X = classifier.matrix([views[i] for i in test_index])
-    direction = classifier.direction.decision(X)
-    loaded = classifier.loaded.decision(X)
-    spans = [classifier.spans(examples[i].text, views[i], LOADED[int(np.argmax(loaded[k]))])
+    parts, batch, probabilities = classifier._inputs([views[i] for i in test_index])
+    direction = classifier.direction.decision_parts(*parts)
+    loaded = classifier.loaded.decision_parts(*parts)
+    spans = [classifier.spans(examples[i].text, views[i], LOADED[int(np.argmax(loaded[k]))],
+                              probabilities[batch.starts[k]:batch.starts[k + 1]])
              for k, i in enumerate(test_index)]
     return test_index, direction, loaded, spans
 
