@@ -17,11 +17,11 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
-from model.features import ParagraphView, analyse, swap_feature_name
+from model.features import Analysed, ParagraphView, analyse, analyse_batch, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import build_result, explain
 from model.sides import SIDE_A, SIDE_B, Sides
-from model.spans import EVIDENCE_FEATURES, SpanTagger, voice_evidence
+from model.spans import EVIDENCE_FEATURES, SpanTagger, loaded_spans, voice_evidence
 from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
@@ -117,7 +117,7 @@ class FramingClassifier:
         state.pop("_span_table", None)
         return state
 
-    def _inputs(self, views: list[ParagraphView]):
+    def _inputs(self, views: list[ParagraphView] | Analysed):
         """A batch's features as (sparse TF-IDF columns, dense lexicon and evidence columns), with its
         flat token arrays and span probabilities."""
         if getattr(self, "_span_table", None) is None:
@@ -143,34 +143,33 @@ class FramingClassifier:
         return direction, loaded
 
     def spans(self, text: str, view: ParagraphView, loaded_label: str, probabilities=None) -> list[dict]:
-        """Spans consistent with the paragraph's loaded label (none: no spans; quoted: quoted only;
-        editorial: at least one editorial span)."""
-        if loaded_label == "none":
-            return []
-        tagger = self.span_tagger
-        spans = tagger.spans(text, view, "quoted" if loaded_label == "quoted" else None, probabilities)
-        if loaded_label == "editorial" and not any(s["voice"] == "editorial" for s in spans):
-            spans = sorted(spans + tagger.spans(text, view, "editorial", probabilities), key=lambda s: s["start"])
-        return spans
+        """One paragraph's spans, consistent with its loaded label (see ``spans.loaded_spans``)."""
+        probabilities = self.span_tagger.token_probabilities(view) if probabilities is None else probabilities
+        starts = np.array([a for a, _ in view.offsets], dtype=np.int64)
+        ends = np.array([b for _, b in view.offsets], dtype=np.int64)
+        return loaded_spans([text], starts, ends, np.array(view.party, dtype=bool), np.zeros(len(starts), dtype=np.int64),
+                            np.asarray(probabilities, dtype=float), np.array([LOADED.index(loaded_label)]),
+                            self.span_tagger.threshold)[0]
 
     def score(self, texts: list[str], sides: Sides, model_version: str = "", explain_top: int = 0) -> list[dict]:
         """One contract result per text; ``explain_top`` > 0 adds the features that pushed each head."""
-        views = [analyse(t, sides) for t in texts]
-        if not views:
+        if not texts:
             return []
-        parts, batch, probabilities = self._inputs(views)
+        analysed = analyse_batch(texts, sides)
+        parts, batch, probabilities = self._inputs(analysed)
         direction_p, loaded_p = self._proba(parts)
-        X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr") if explain_top else None
-        results = []
-        for i, (text, view) in enumerate(zip(texts, views)):
-            loaded_label = LOADED[int(np.argmax(loaded_p[i]))]
-            spans = self.spans(text, view, loaded_label, probabilities[batch.starts[i]:batch.starts[i + 1]])
-            result = build_result(direction_p[i], loaded_p[i], spans, sides, model_version)
-            if explain_top and self.direction and self.loaded:
+        loaded_index = loaded_p.argmax(axis=1)
+        spans = loaded_spans(analysed.texts, analysed.starts, analysed.ends, analysed.party, batch.doc, probabilities,
+                             loaded_index, self.span_tagger.threshold)
+        results = [build_result(d, l, s, sides, model_version)
+                   for d, l, s in zip(direction_p.tolist(), loaded_p.tolist(), spans)]
+        if explain_top and self.direction and self.loaded:
+            X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
+            for i, result in enumerate(results):
                 result["explanation"] = {
                     "direction": explain(X[i], self.direction, result["direction"]["label"], sides,
                                          self.feature_names, explain_top, DIRECTIONS),
-                    "loaded": explain(X[i], self.loaded, loaded_label, sides, self.feature_names, explain_top, LOADED),
+                    "loaded": explain(X[i], self.loaded, result["loaded"]["label"], sides, self.feature_names,
+                                      explain_top, LOADED),
                 }
-            results.append(result)
         return results

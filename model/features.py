@@ -22,11 +22,14 @@ the project's own: verbs and nouns of blame, denial, attack, speech, defence, me
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import compress
 
-from model.quotes import party_regions
-from model.sides import SIDE_A, SIDE_B, THIRD, Sides, words
+import numpy as np
+
+from model.quotes import party_flags
+from model.sides import SIDE_A, SIDE_B, THIRD, Sides
+from model.tokens import tokenize
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 _SIDE_TOKEN = re.compile(r"side_[ab]")
@@ -66,34 +69,56 @@ class ParagraphView:
     party: tuple[bool, ...]
 
 
+@dataclass
+class Analysed:
+    """A batch of paragraphs as the features see them, flat: paragraph k is
+    ``tokens[bounds[k]:bounds[k + 1]]``, with offsets ``starts``/``ends`` into its own text
+    and ``party`` flags (a party's words, not the outlet's)."""
+
+    texts: list[str]
+    tokens: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    party: np.ndarray
+    bounds: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def view(self, k: int) -> ParagraphView:
+        a, b = int(self.bounds[k]), int(self.bounds[k + 1])
+        return ParagraphView(tuple(self.tokens[a:b]), tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
+                             tuple(self.party[a:b].tolist()))
+
+    def views(self) -> list[ParagraphView]:
+        return [self.view(k) for k in range(len(self))]
+
+
+def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
+    """Read a batch of paragraphs at once (see ``model.tokens``): words lower-cased, each side
+    mention made one token ``side_a`` / ``side_b`` (third parties ``third_party``), each word's voice."""
+    tokens = tokenize(texts)
+    party = party_flags(tokens)
+    words = tokens.lowered
+    start, end, doc = tokens.start, tokens.end, tokens.doc
+    found = sides.find(tokens)
+    if found:
+        end = end.copy()
+        keep = np.ones(len(words), dtype=bool)
+        for first, last, token in found:
+            words[first] = token
+            end[first] = end[last - 1]
+            keep[first + 1:last] = False
+        if not keep.all():
+            words = list(compress(words, keep))
+            start, end, doc, party = start[keep], end[keep], doc[keep], party[keep]
+    offset = tokens.base[doc]
+    bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
+    return Analysed(list(texts), words, start - offset, end - offset, party, bounds)
+
+
 def analyse(text: str, sides: Sides) -> ParagraphView:
-    offsets = words(text)
-    lowered_text = text.lower()
-    if len(lowered_text) == len(text):
-        lowered = [lowered_text[a:b] for a, b in offsets]
-    else:  # a few characters change length when lower-cased (e.g. "\u0130")
-        lowered = [text[a:b].lower() for a, b in offsets]
-    mentions = sides.mentions(text, offsets, lowered)
-    starts = [a for a, _ in offsets]
-    tokens = [w.replace("\u2019", "'") if "\u2019" in w else w for w in lowered]
-    spans = list(offsets)
-    party = [False] * len(tokens)
-    for start, end in party_regions(text, offsets, lowered):
-        first, last = bisect_left(starts, start), bisect_left(starts, end)
-        party[first:last] = [True] * (last - first)
-    if mentions:
-        keep = [True] * len(tokens)
-        for start, end, token in mentions:
-            first, last = bisect_left(starts, start), bisect_left(starts, end)
-            tokens[first] = token
-            spans[first] = (start, end)
-            for k in range(first + 1, last):
-                keep[k] = False
-        if not all(keep):
-            tokens = [t for t, k in zip(tokens, keep) if k]
-            spans = [x for x, k in zip(spans, keep) if k]
-            party = [p for p, k in zip(party, keep) if k]
-    return ParagraphView(tuple(tokens), tuple(spans), tuple(party))
+    return analyse_batch([text], sides).view(0)
 
 
 LEXICON_FEATURES = (

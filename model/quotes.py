@@ -18,7 +18,11 @@ Everything else is the outlet's voice ("editorial").
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from itertools import repeat
+
+import numpy as np
+
+from model.tokens import JOIN, Tokens, tokenize
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}
 _MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019]')
@@ -40,7 +44,12 @@ view views viewed portray portrays portrayed reiterated reiterates believes beli
 """.split())
 _CLOSING = frozenset("said says added adds told noted stated claimed claims insisted reported wrote warned argued".split())
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
-_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+_COMMA = re.compile(",")
+_REPORTS, _CLOSES, _ACCORDING, _TO = 1, 2, 4, 8
+_ROLE: dict[str, int] = {}
+for _words, _flag in ((_REPORTING, _REPORTS), (_CLOSING, _CLOSES), (("according",), _ACCORDING), (("to",), _TO)):
+    for _w in _words:
+        _ROLE[_w] = _ROLE.get(_w, 0) | _flag
 
 
 def quote_regions(text: str) -> list[tuple[int, int]]:
@@ -76,37 +85,83 @@ def _ends_single_quote(text: str, i: int) -> bool:
     return not after.isalnum()
 
 
-def attributed_regions(text: str, offsets: list[tuple[int, int]] | None = None,
-                       lowered: list[str] | None = None) -> list[tuple[int, int]]:
+def attributed_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges of speech attributed to a party without quotation marks."""
-    offsets = [m.span() for m in _WORD.finditer(text)] if offsets is None else offsets
-    lowered = [text[a:b].lower() for a, b in offsets] if lowered is None else lowered
-    starts = [a for a, _ in offsets]
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    if not ends or ends[-1] < len(text):
-        ends.append(len(text))
-    regions, w, start = [], 0, 0
-    for end in ends:
-        first = w
-        while w < len(offsets) and offsets[w][0] < end:
-            w += 1
-        sentence = lowered[first:w]
-        verb = next((k for k, word in enumerate(sentence) if word in _REPORTING), None)
-        comma = text.rfind(",", start, end)
-        tail = range(bisect_right(starts, comma, first, w) - first, w - first) if comma >= 0 else []
-        closing = (len(tail) <= 10 and any(sentence[k] in _CLOSING for k in tail[:8])) if tail else False
-        if closing and (verb is None or offsets[first + verb][0] > comma):
-            regions.append((start, comma))
-        elif verb is not None:
-            regions.append((offsets[first + verb][1], end))
-        for k in range(len(sentence) - 1):
-            if sentence[k] == "according" and sentence[k + 1] == "to":
-                after = text.find(",", offsets[first + k][1], end)
-                if after >= 0:
-                    regions.append((after + 1, end))
-                break
-        start = end
-    return regions
+    starts, ends = attributed_spans(tokenize([text]))
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """Attributed speech in a whole batch, as (start, end) offsets into ``tokens.text``.
+
+    Per sentence: a closing attribution ("..., officials said.") makes the clause before
+    the sentence's last comma a party's words; otherwise a reporting verb makes the rest
+    of the sentence after it a party's words; "according to X," adds the rest after the
+    comma. Sentences never cross paragraphs: each paragraph's end is a sentence end.
+    """
+    text, start, end = tokens.text, tokens.start, tokens.end
+    paragraph_ends = tokens.base[1:] - len(JOIN)
+    marks = np.fromiter((m.end() for m in _SENTENCE_END.finditer(text)), dtype=np.int64)
+    sentence_end = np.unique(np.concatenate([marks, paragraph_ends]))
+    paragraph = np.searchsorted(tokens.base, sentence_end, side="right") - 1
+    sentence_start = np.maximum(np.concatenate([[0], sentence_end[:-1]]), tokens.base[paragraph])
+    sentence = np.searchsorted(sentence_end, start, side="right")
+    first = np.searchsorted(sentence, np.arange(len(sentence_end)), side="left")
+    last = np.searchsorted(sentence, np.arange(len(sentence_end)), side="right")
+
+    code = np.fromiter(map(_ROLE.get, tokens.lowered, repeat(0)), dtype=np.int8, count=len(tokens.lowered))
+    verb = np.full(len(sentence_end), -1)
+    reporting = np.flatnonzero(code & _REPORTS)
+    found, at = np.unique(sentence[reporting], return_index=True)
+    verb[found] = reporting[at]
+
+    commas = np.fromiter((m.start() for m in _COMMA.finditer(text)), dtype=np.int64)
+    before = np.searchsorted(commas, sentence_end, side="left") - 1
+    comma = np.where(before >= 0, commas[np.maximum(before, 0)] if len(commas) else -1, -1)
+    comma = np.where(comma >= sentence_start, comma, -1)
+    tail = np.clip(np.searchsorted(start, comma, side="right"), first, last)
+    closers = np.concatenate([[0], np.cumsum(code & _CLOSES > 0)])
+    closing = ((comma >= 0) & (last > tail) & (last - tail <= 10)
+               & (closers[np.minimum(tail + 8, last)] > closers[tail]))
+    verb_start = np.where(verb >= 0, start[np.maximum(verb, 0)], -1) if len(start) else verb
+    verb_end = np.where(verb >= 0, end[np.maximum(verb, 0)], -1) if len(end) else verb
+    before_comma = closing & ((verb < 0) | (verb_start > comma))
+    after_verb = ~before_comma & (verb >= 0)
+    region_start = [sentence_start[before_comma], verb_end[after_verb]]
+    region_end = [comma[before_comma], sentence_end[after_verb]]
+    region_sentence = [np.flatnonzero(before_comma), np.flatnonzero(after_verb)]
+
+    according = np.flatnonzero(((code[:-1] & _ACCORDING) > 0) & ((code[1:] & _TO) > 0)
+                               & (sentence[:-1] == sentence[1:]))
+    extra, seen = [], set()
+    for k in according.tolist():
+        s = int(sentence[k])
+        if s not in seen:
+            seen.add(s)
+            after = text.find(",", int(end[k]), int(sentence_end[s]))
+            if after >= 0:
+                extra.append((after + 1, int(sentence_end[s]), s))
+    extra_array = np.array(extra, dtype=np.int64).reshape(-1, 3)
+    starts = np.concatenate(region_start + [extra_array[:, 0]])
+    ends = np.concatenate(region_end + [extra_array[:, 1]])
+    owner = np.concatenate(region_sentence + [extra_array[:, 2]])
+    kind = np.repeat([0, 0, 1], [len(region_start[0]), len(region_start[1]), len(extra_array)])
+    order = np.lexsort((kind, owner))  # sentence by sentence, its "according to" region last
+    return starts[order], ends[order]
+
+
+def party_flags(tokens: Tokens) -> np.ndarray:
+    """For each word of the batch: does it lie in a party's words (quoted or attributed)?"""
+    starts, ends = attributed_spans(tokens)
+    quoted = [(a + int(tokens.base[k]), b + int(tokens.base[k]))
+              for k, text in enumerate(tokens.texts) if _MARKS.search(text) for a, b in quote_regions(text)]
+    if quoted:
+        starts = np.concatenate([starts, np.array([a for a, _ in quoted], dtype=np.int64)])
+        ends = np.concatenate([ends, np.array([b for _, b in quoted], dtype=np.int64)])
+    inside = np.zeros(len(tokens.start) + 1, dtype=np.int64)
+    np.add.at(inside, np.searchsorted(tokens.start, starts, side="left"), 1)
+    np.add.at(inside, np.searchsorted(tokens.start, ends, side="left"), -1)
+    return np.cumsum(inside[:-1]) > 0
 
 
 def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:
@@ -115,11 +170,10 @@ def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:
     return "quoted" if inside * 2 > max(1, end - start) else "editorial"
 
 
-def party_regions(text: str, offsets: list[tuple[int, int]] | None = None,
-                  lowered: list[str] | None = None) -> list[tuple[int, int]]:
+def party_regions(text: str) -> list[tuple[int, int]]:
     """Quote and attribution regions together, merged and sorted."""
     merged: list[list[int]] = []
-    for start, end in sorted(quote_regions(text) + attributed_regions(text, offsets, lowered)):
+    for start, end in sorted(quote_regions(text) + attributed_regions(text)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:

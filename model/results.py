@@ -16,29 +16,31 @@ import numpy as np
 from model.sides import SIDE_A, SIDE_B, THIRD, Sides
 
 QUOTED_WEIGHT = 0.25
+LOADED_NAMES = ("none", "quoted", "editorial")
 
 
-def lean(direction_p: np.ndarray) -> float:
+def lean(direction_p) -> float:
     return float(direction_p[0] - direction_p[1])
 
 
-def framing_score(direction_p: np.ndarray, loaded_p: np.ndarray) -> float:
+def framing_score(direction_p, loaded_p) -> float:
     one_sided = abs(lean(direction_p))
     return float(1 - (1 - one_sided) * (1 - loaded_p[2]) * (1 - QUOTED_WEIGHT * loaded_p[1]))
 
 
-def build_result(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[dict], sides: Sides,
+def build_result(direction_p: list[float], loaded_p: list[float], spans: list[dict], sides: Sides,
                  model_version: str) -> dict:
+    """One paragraph's result from its two heads' probabilities (plain floats, in class order)."""
     names = sides.directions
     return {
         "direction": {
-            "label": names[int(np.argmax(direction_p))],
-            "probabilities": {name: round(float(p), 4) for name, p in zip(names, direction_p)},
+            "label": names[max(range(len(direction_p)), key=direction_p.__getitem__)],
+            "probabilities": {name: round(p, 4) for name, p in zip(names, direction_p)},
         },
         "loaded": {
-            "label": ("none", "quoted", "editorial")[int(np.argmax(loaded_p))],
-            "probabilities": {name: round(float(p), 4) for name, p in zip(("none", "quoted", "editorial"), loaded_p)},
-            "spans": [{k: s[k] for k in ("start", "end", "text", "voice")} for s in spans],
+            "label": LOADED_NAMES[max(range(len(loaded_p)), key=loaded_p.__getitem__)],
+            "probabilities": {name: round(p, 4) for name, p in zip(LOADED_NAMES, loaded_p)},
+            "spans": spans,
         },
         "lean": round(lean(direction_p), 4),
         "framing_score": round(framing_score(direction_p, loaded_p), 4),

@@ -14,29 +14,19 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from model.tokens import Tokens, tokenize, words
+
 SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # Possessives, plurals and demonym endings: Pakistan's, Afghans, Afghans', Pakistani(s).
 MAX_ALIASES = 200
-WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 
 
-def words(text: str) -> list[tuple[int, int]]:
-    """Word offsets: runs of letters/digits, apostrophes inside a word kept (Pakistan's)."""
-    return [m.span() for m in WORD.finditer(text)]
-
-
-def _word_forms(word: str) -> tuple[str, ...]:
-    """A lower-case word and what it may be an inflection of: Pakistan's, Afghans, Pakistanis."""
-    forms = [word]
-    for ending in ("'s", "\u2019s"):
-        if word.endswith(ending):
-            forms.append(word[: -len(ending)])
-    if word.endswith("es"):
-        forms.append(word[:-2])
-    if word.endswith("s"):
-        forms.append(word[:-1])
-    return tuple(forms)
+def _last_word_forms(word: str) -> frozenset[str]:
+    """How the last word of a multi-word alias may appear: itself, possessive, plural (Afghan Talibans')."""
+    return frozenset((word, word + "'s", word + "\u2019s", word + "es", word + "s"))
 
 
 def _inflections(word: str) -> tuple[str, ...]:
@@ -44,12 +34,13 @@ def _inflections(word: str) -> tuple[str, ...]:
     return (word, word + "'s", word + "\u2019s", word + "s", word + "es", word + "s'", word + "s\u2019")
 
 
-def _in_capitals(text: str, offsets: list[tuple[int, int]], i: int, key: tuple[str, ...]) -> bool:
-    return all(text[offsets[i + k][0]:offsets[i + k][0] + len(key[k])].isupper() for k in range(len(key)))
+def _in_capitals(text: str, start: list[int], i: int, key: tuple[str, ...]) -> bool:
+    return all(text[start[i + k]:start[i + k] + len(key[k])].isupper() for k in range(len(key)))
 
 
 def _alias_words(alias: str) -> tuple[str, ...]:
-    return tuple(alias[a:b].lower() for a, b in words(alias))
+    """An alias's words as ``tokenize`` writes them (lower case, \u2019 as ')."""
+    return tuple(alias[a:b].lower().replace("\u2019", "'") for a, b in words(alias))
 
 
 class SidesError(ValueError):
@@ -92,7 +83,8 @@ class Sides:
         return f"{self.a.name}->{self.b.name}", f"{self.b.name}->{self.a.name}", "mutual", "none"
 
     def _compile(self) -> tuple:
-        """Index aliases by their first word: {word: [(words, token, exact_case_alias), ...]} longest first.
+        """Index aliases by their first word: {word: [(words, last word forms, token, exact_case_alias), ...]}
+        longest first.
 
         An alias written in capitals of up to five letters (IEA, RTA, US) only matches in
         capitals, so that "us" or "iea" in running text is not read as a side.
@@ -120,39 +112,53 @@ class Sides:
                     if form not in single or form == key[0]:
                         single[form] = (token, capitals.get(key))
             else:
-                multi.setdefault(key[0], []).append((key, token, capitals.get(key)))
+                multi.setdefault(key[0], []).append((key, _last_word_forms(key[-1]), token, capitals.get(key)))
         for entries in multi.values():
             entries.sort(key=lambda e: -len(e[0]))
         return single, multi, frozenset(single) | frozenset(multi)
 
-    def mentions(self, text: str, offsets: list[tuple[int, int]] | None = None,
-                 lowered: list[str] | None = None) -> list[tuple[int, int, str]]:
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, token) for every alias or third-party name in ``text``."""
+        tokens = tokenize([text])
+        return [(int(tokens.start[first]), int(tokens.end[last - 1]), token)
+                for first, last, token in self.find(tokens)]
+
+    def find(self, tokens: Tokens) -> list[tuple[int, int, str]]:
+        """Every alias or third-party name in a batch of paragraphs, as (first word, word after
+        the last, token) indices into ``tokens``; longest name first, never across paragraphs."""
         single, multi, first_words = self._patterns
-        offsets = words(text) if offsets is None else offsets
-        lowered = [text[a:b].lower() for a, b in offsets] if lowered is None else lowered
-        found, n_words, after = [], len(offsets), 0
-        for i in [k for k, w in enumerate(lowered) if w in first_words]:
+        lowered, text = tokens.lowered, tokens.text
+        candidates = np.flatnonzero(np.fromiter(map(first_words.__contains__, lowered), dtype=bool,
+                                                count=len(lowered)))
+        found, after, n_words, start, end = [], 0, len(lowered), None, None
+        for i in candidates.tolist():
             if i < after:
                 continue
             word = lowered[i]
             entries = multi.get(word)
             if entries:
                 match = None
-                for key, token, capitals in entries:
+                for key, last_forms, token, capitals in entries:
                     n = len(key)
-                    if (i + n <= n_words and key[1:-1] == tuple(lowered[i + 1:i + n - 1])
-                            and key[-1] in _word_forms(lowered[i + n - 1]) and _gaps_join(text, offsets, i, n)
-                            and (not capitals or _in_capitals(text, offsets, i, key))):
-                        match = (offsets[i][0], offsets[i + n - 1][1], token)
-                        break
+                    # No name spans two paragraphs: the newline between them is not a joiner.
+                    if i + n <= n_words and lowered[i + n - 1] in last_forms and key[1:-1] == tuple(lowered[i + 1:i + n - 1]):
+                        if start is None:
+                            start, end = tokens.start.tolist(), tokens.end.tolist()
+                        if _gaps_join(text, start, end, i, n) and (not capitals or _in_capitals(text, start, i, key)):
+                            match = (i, i + n, token)
+                            break
                 if match:
                     found.append(match)
-                    after = i + n
+                    after = match[1]
                     continue
             hit = single.get(word)
-            if hit and (not hit[1] or _in_capitals(text, offsets, i, (hit[1].lower(),))):
-                found.append((offsets[i][0], offsets[i][1], hit[0]))
+            if hit:
+                if hit[1]:
+                    if start is None:
+                        start, end = tokens.start.tolist(), tokens.end.tolist()
+                    if not _in_capitals(text, start, i, (hit[1].lower(),)):
+                        continue
+                found.append((i, i + 1, hit[0]))
         return found
 
     def mask(self, text: str) -> str:
@@ -190,10 +196,9 @@ class Sides:
         }
 
 
-def _gaps_join(text: str, offsets: list[tuple[int, int]], i: int, n: int) -> bool:
+def _gaps_join(text: str, start: list[int], end: list[int], i: int, n: int) -> bool:
     """The n words from i are one name: only spaces, hyphens or dots between them."""
-    return all(set(text[offsets[k][1]:offsets[k + 1][0]]) <= _JOINERS and offsets[k + 1][0] - offsets[k][1] <= 3
-               for k in range(i, i + n - 1))
+    return all(set(text[end[k]:start[k + 1]]) <= _JOINERS and start[k + 1] - end[k] <= 3 for k in range(i, i + n - 1))
 
 
 _JOINERS = set(" \t-.\u2010\u2011\u2012\u2013\u2014\u00a0")

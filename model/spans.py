@@ -103,29 +103,47 @@ class SpanTagger:
             probabilities[k] = self.word_probability(tokens[k])
         return probabilities
 
-    def spans(self, text: str, view: ParagraphView, voice: str | None = None, probs=None) -> list[dict]:
-        """Loaded spans of the paragraph; with ``voice``, only that voice, and at least its best token."""
-        probs = self.token_probabilities(view) if probs is None else probs
-        allowed = [voice is None or (("quoted" if p else "editorial") == voice) for p in view.party]
-        chosen = [p >= self.threshold and ok for p, ok in zip(probs, allowed)]
-        if voice is not None and not any(chosen) and any(allowed):
-            best = max((i for i, ok in enumerate(allowed) if ok), key=lambda i: probs[i])
-            if probs[best] > 0:
-                chosen[best] = True
-        found, i = [], 0
-        while i < len(chosen):
-            if not chosen[i]:
-                i += 1
-                continue
-            j = i
-            while j + 1 < len(chosen) and chosen[j + 1] and view.party[j + 1] == view.party[i]:
-                j += 1
-            start, end = view.offsets[i][0], view.offsets[j][1]
-            found.append({"start": start, "end": end, "text": text[start:end],
-                          "voice": "quoted" if view.party[i] else "editorial",
-                          "score": round(float(probs[i:j + 1].max()), 3)})
-            i = j + 1
-        return found
+
+QUOTED, EDITORIAL = 1, 2
+
+
+def loaded_spans(texts: list[str], starts: np.ndarray, ends: np.ndarray, party: np.ndarray, doc: np.ndarray,
+                 probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> list[list[dict]]:
+    """Loaded spans of a batch (flat token arrays), consistent with each paragraph's loaded
+    label (0 none, 1 quoted, 2 editorial): none has no spans; quoted has the quoted words
+    over the threshold, or else its best quoted word; editorial has every word over the
+    threshold and, if none of them is editorial, its best editorial word too. Adjacent
+    chosen words in the same voice join into one span."""
+    spans: list[list[dict]] = [[] for _ in texts]
+    label = labels[doc]
+    in_voice = np.where(label == QUOTED, party, ~party) & (label > 0)
+    chosen = (probabilities >= threshold) & ((label == EDITORIAL) | ((label == QUOTED) & party))
+    n = len(texts)
+    short = (np.bincount(doc[in_voice], minlength=n) > 0) & (np.bincount(doc[chosen & in_voice], minlength=n) == 0)
+    for k in np.flatnonzero(short).tolist():
+        words = _words_of(doc, k, in_voice)
+        best = words[np.argmax(probabilities[words])]
+        if probabilities[best] > 0:
+            chosen[best] = True
+    picked = np.flatnonzero(chosen)
+    if not len(picked):
+        return spans
+    fresh = np.ones(len(picked), dtype=bool)
+    fresh[1:] = ((picked[1:] != picked[:-1] + 1) | (party[picked[1:]] != party[picked[:-1]])
+                 | (doc[picked[1:]] != doc[picked[:-1]]))
+    firsts = picked[fresh]
+    lasts = picked[np.append(np.flatnonzero(fresh)[1:] - 1, len(picked) - 1)]
+    for k, start, end, quoted in zip(doc[firsts].tolist(), starts[firsts].tolist(), ends[lasts].tolist(),
+                                     party[firsts].tolist()):
+        spans[k].append({"start": start, "end": end, "text": texts[k][start:end],
+                         "voice": "quoted" if quoted else "editorial"})
+    return spans
+
+
+def _words_of(doc: np.ndarray, k: int, mask: np.ndarray) -> np.ndarray:
+    """Indices of paragraph k's words where ``mask`` holds (``doc`` is sorted)."""
+    a, b = np.searchsorted(doc, k, side="left"), np.searchsorted(doc, k, side="right")
+    return a + np.flatnonzero(mask[a:b])
 
 
 def voice_evidence(doc: np.ndarray, party: np.ndarray, probabilities: np.ndarray, n: int,

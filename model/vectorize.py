@@ -18,24 +18,29 @@ from itertools import chain, repeat
 import numpy as np
 from scipy import sparse
 
-from model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, ParagraphView
+from model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
 from model.lexicon import lexicon_words, word_info
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)
 GROUPS = ("words", "cues", "voiced")
+DENSE_LOOKUP_MAX = 1 << 20
 _START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
 
 
 class Batch:
     """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to."""
 
-    def __init__(self, views: list[ParagraphView], token_id: dict[str, int]):
-        lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
+    def __init__(self, views: list[ParagraphView] | Analysed, token_id: dict[str, int]):
         self.n = len(views)
-        self.tokens = list(chain.from_iterable(v.tokens for v in views))
-        self.ids = np.array(list(map(token_id.get, self.tokens, repeat(0, len(self.tokens)))), dtype=np.int64)
-        self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.tokens))
+        if isinstance(views, Analysed):
+            lengths = np.diff(views.bounds)
+            self.tokens, self.party = views.tokens, views.party
+        else:
+            lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
+            self.tokens = list(chain.from_iterable(v.tokens for v in views))
+            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.tokens))
+        self.ids = np.fromiter(map(token_id.get, self.tokens, repeat(0)), dtype=np.int64, count=len(self.tokens))
         self.doc = np.repeat(np.arange(self.n), lengths)
         self.lengths = lengths
         self.starts = np.concatenate([[0], np.cumsum(lengths)])
@@ -130,22 +135,28 @@ class FeatureSpace:
                 names.append(f"{group}:{' '.join(reversed(parts))}")
         return names
 
-    def batch(self, views: list[ParagraphView]) -> Batch:
+    def batch(self, views: list[ParagraphView] | Analysed) -> Batch:
         return Batch(views, self.token_id)
 
-    def transform(self, views: list[ParagraphView] | Batch) -> sparse.csr_matrix:
+    def transform(self, views: list[ParagraphView] | Analysed | Batch) -> sparse.csr_matrix:
         tfidf, dense = self.transform_parts(views)
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
-    def transform_parts(self, views: list[ParagraphView] | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
+    def transform_parts(self, views: list[ParagraphView] | Analysed | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The TF-IDF columns (sparse) and the lexicon columns (dense), unstacked."""
         batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
         rows, cols = [], []
-        for (group, order, table), (_, _, codes, docs), offset in zip(self.tables, self._all_codes(batch), self.offsets):
+        lookups = self._lookups()
+        for (_, _, table), lookup, (_, _, codes, docs), offset in zip(self.tables, lookups, self._all_codes(batch),
+                                                                      self.offsets):
             if not len(codes) or not len(table):
                 continue
-            at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
-            hit = table[at] == codes
+            if lookup is not None:
+                at = lookup[codes]
+                hit = at >= 0
+            else:
+                at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+                hit = table[at] == codes
             rows.append(docs[hit])
             cols.append(at[hit] + offset)
         n_sparse = int(self.offsets[-1])
@@ -162,6 +173,30 @@ class FeatureSpace:
         np.cumsum(np.bincount(row, minlength=batch.n), out=indptr[1:])
         tfidf = sparse.csr_matrix((weight, col.astype(np.int32), indptr), shape=(batch.n, n_sparse))
         return tfidf, self._lexicon(batch)
+
+    def _lookups(self) -> list[np.ndarray | None]:
+        """Per n-gram table whose codes are few (unigrams, voiced words, cue patterns): a dense
+        array from code to position (-1: not a feature), so finding a column is one index
+        instead of a binary search. Word bigrams and trigrams stay binary searches. Cached,
+        not pickled."""
+        cached = getattr(self, "_lookup_cache", None)
+        if cached is None:
+            cached = []
+            for group, order, table in self.tables:
+                base = len(CUE_NAMES) if group == "cues" else len(self.tokens) * (2 if group == "voiced" else 1)
+                if base ** order > DENSE_LOOKUP_MAX:
+                    cached.append(None)
+                    continue
+                lookup = np.full(base ** order, -1, dtype=np.int64)
+                lookup[table] = np.arange(len(table))
+                cached.append(lookup)
+            self._lookup_cache = cached
+        return cached
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_lookup_cache", None)
+        return state
 
     def _lexicon(self, batch: Batch) -> np.ndarray:
         """Dense lexicon evidence per voice, scaled to about [0, 1] (see LEXICON_FEATURES)."""
