@@ -10,7 +10,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from model.sides import SidesError
+from service.app import SidesFile, create_app
 from service.retrain import gate
 from service.settings import Settings
 
@@ -160,6 +161,19 @@ def test_not_ready_without_a_model(tmp_path, labels_copy):
         assert r.status_code == 503 and "framing train" in r.json()["detail"]
         assert c.post("/v1/score", json={"text": TEXT}).status_code == 503
         assert c.get("/healthz").status_code == 200
+
+
+def test_sides_file_is_parsed_once_and_again_when_it_changes(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text('dispute = "d"\n[[side]]\nname = "a"\naliases = ["Alpha"]\n[[side]]\nname = "b"\naliases = ["Beta"]\n')
+    cached = SidesFile(path)
+    first = cached()
+    assert cached() is first and first.a.aliases == ("Alpha",)
+    path.write_text(path.read_text().replace('"Alpha"', '"Alpha", "Alphaland"'))
+    assert cached().a.aliases == ("Alpha", "Alphaland")
+    path.unlink()
+    with pytest.raises(SidesError, match="cannot read"):
+        cached()
 
 
 def test_gate_refuses_a_model_whose_seed_f1_drops_beyond_the_margin():
