@@ -73,10 +73,13 @@ class ParagraphView:
 class Analysed:
     """A batch of paragraphs as the features see them, flat: paragraph k is
     ``tokens[bounds[k]:bounds[k + 1]]``, with offsets ``starts``/``ends`` into its own text
-    and ``party`` flags (a party's words, not the outlet's)."""
+    and ``party`` flags (a party's words, not the outlet's). ``vocabulary[word_index[i]]``
+    is ``tokens[i]`` (see ``model.tokens``)."""
 
     texts: list[str]
     tokens: list[str]
+    vocabulary: list[str]
+    word_index: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
     party: np.ndarray
@@ -99,22 +102,28 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
     mention made one token ``side_a`` / ``side_b`` (third parties ``third_party``), each word's voice."""
     tokens = tokenize(texts)
     party = party_flags(tokens)
-    words = tokens.lowered
+    words, vocabulary, word_index = tokens.lowered, tokens.vocabulary, tokens.word_index
     start, end, doc = tokens.start, tokens.end, tokens.doc
     found = sides.find(tokens)
     if found:
-        end = end.copy()
+        end, word_index = end.copy(), word_index.copy()
+        place = {token: len(vocabulary) + i for i, token in enumerate(_MENTION_TOKENS)}
+        vocabulary = vocabulary + list(_MENTION_TOKENS)
         keep = np.ones(len(words), dtype=bool)
         for first, last, token in found:
             words[first] = token
+            word_index[first] = place[token]
             end[first] = end[last - 1]
             keep[first + 1:last] = False
         if not keep.all():
             words = list(compress(words, keep))
-            start, end, doc, party = start[keep], end[keep], doc[keep], party[keep]
+            start, end, doc, party, word_index = start[keep], end[keep], doc[keep], party[keep], word_index[keep]
     offset = tokens.base[doc]
     bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
-    return Analysed(list(texts), words, start - offset, end - offset, party, bounds)
+    return Analysed(list(texts), words, vocabulary, word_index, start - offset, end - offset, party, bounds)
+
+
+_MENTION_TOKENS = (SIDE_A, SIDE_B, THIRD)
 
 
 def analyse(text: str, sides: Sides) -> ParagraphView:

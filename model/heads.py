@@ -13,9 +13,6 @@ fitted on out-of-fold decisions from grouped cross-validation.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
-from sklearn.linear_model import LogisticRegression
 
 
 class TiedLogistic:
@@ -28,6 +25,8 @@ class TiedLogistic:
         self.temperature = 1.0
 
     def fit(self, X, y, feature_perm: np.ndarray) -> "TiedLogistic":
+        from sklearn.linear_model import LogisticRegression  # training only: scoring never imports scikit-learn
+
         present = sorted(set(y), key=self.classes.index)
         model = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight)
         model.fit(X, y)
@@ -71,6 +70,9 @@ class TiedLogistic:
 
     def calibrate(self, decisions: np.ndarray, y: list[str]) -> float:
         """Fit the temperature on held-out decisions; returns it."""
+        from scipy.optimize import minimize_scalar
+        from scipy.special import log_softmax
+
         index = np.array([self.classes.index(label) for label in y])
 
         def nll(log_t: float) -> float:
@@ -78,3 +80,9 @@ class TiedLogistic:
 
         self.temperature = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
         return self.temperature
+
+
+def softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """As scipy.special.softmax computes it (the same operations, so the same numbers)."""
+    shifted = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)

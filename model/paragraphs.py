@@ -20,6 +20,7 @@ _TEASER_MARKER = re.compile(
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TERMINAL = ".!?\"'\u201d\u2019)\u2026:;"
 _SITE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|\u00b7]\s+(?P<site>[^-\u2013\u2014|]{2,60})$")
+_SITE_SEARCH_FROM_END = 200  # the suffix is at most ~60 characters: no need to scan the whole paragraph
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,13 @@ def _is_continuation(previous: str, following: str) -> bool:
 
 def _is_byline(text: str) -> bool:
     """'Team Maverick.' / 'By Jane Doe': a short run of capitalised words closing the article."""
-    if text.lower().startswith("by ") and len(text.split()) <= 6:
+    if text[:3].lower() == "by " and len(text.split(None, 6)) <= 6:
         return True
-    words = text.rstrip(".").split()
+    if not text.endswith("."):
+        return False
+    words = text.rstrip(".").split(None, 4)
     return (
-        text.endswith(".")
-        and 1 <= len(words) <= 4
+        1 <= len(words) <= 4
         and all(w[:1].isupper() for w in words)
         and not any(ch.isdigit() for ch in text)
     )
@@ -105,7 +107,7 @@ class Splitter:
         keep = [True] * len(texts)
         suffixed_sites = {}
         for i, text in enumerate(texts):
-            match = _SITE_SUFFIX.search(text)
+            match = _SITE_SUFFIX.search(text, max(0, len(text) - _SITE_SEARCH_FROM_END))
             if match:
                 suffixed_sites[i] = (text[:match.start()].strip(), match.group("site").strip())
         sites = {site.lower() for _, site in suffixed_sites.values()}

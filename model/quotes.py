@@ -18,11 +18,12 @@ Everything else is the outlet's voice ("editorial").
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import groupby
+from operator import itemgetter
 
 import numpy as np
 
-from model.tokens import JOIN, Tokens, tokenize
+from model.tokens import JOIN, Tokens, char_class, positions_of, tokenize
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}
 _MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019]')
@@ -43,8 +44,12 @@ characterized characterised characterizes characterises interpret interprets int
 view views viewed portray portrays portrayed reiterated reiterates believes believe
 """.split())
 _CLOSING = frozenset("said says added adds told noted stated claimed claims insisted reported wrote warned argued".split())
-_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
-_COMMA = re.compile(",")
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")  # what _sentence_marks finds
+_TERMINALS = ".!?\u2026"
+_CLOSER_POINTS = np.array([ord(c) for c in "\"'\u201d\u2019)]"])
+_MARKS_SET = '"\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019'
+_ASCII_SPACE = np.array([chr(i).isspace() for i in range(128)])
+_SPACES: dict[int, bool] = {}
 _REPORTS, _CLOSES, _ACCORDING, _TO = 1, 2, 4, 8
 _ROLE: dict[str, int] = {}
 for _words, _flag in ((_REPORTING, _REPORTS), (_CLOSING, _CLOSES), (("according",), _ACCORDING), (("to",), _TO)):
@@ -54,23 +59,27 @@ for _words, _flag in ((_REPORTING, _REPORTS), (_CLOSING, _CLOSES), (("according"
 
 def quote_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges inside quotation marks (the marks included), sorted, not overlapping."""
+    return _quotes(text, [(m.start(), m.group()) for m in _MARKS.finditer(text)], 0, len(text))
+
+
+def _quotes(text: str, marks: list[tuple[int, str]], start: int, end: int) -> list[tuple[int, int]]:
+    """Quote regions of the paragraph ``text[start:end]`` from its quotation marks (position, mark)."""
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     closer = ""
-    for mark in _MARKS.finditer(text):
-        i, ch = mark.start(), mark.group()
+    for i, ch in marks:
         if open_at is None:
             if ch == '"':
                 open_at, closer = i, '"'
             elif ch in _OPENERS and (ch != "\u2018" or _starts_single_quote(text, i)):
                 open_at, closer = i, _OPENERS[ch]
             elif ch in "\u201d\u00bb" and not regions:
-                regions.append((0, i + 1))
+                regions.append((start, i + 1))
         elif ch == closer and (closer != "\u2019" or _ends_single_quote(text, i)):
             regions.append((open_at, i + 1))
             open_at = None
     if open_at is not None:
-        regions.append((open_at, len(text)))
+        regions.append((open_at, end))
     return regions
 
 
@@ -99,23 +108,24 @@ def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     of the sentence after it a party's words; "according to X," adds the rest after the
     comma. Sentences never cross paragraphs: each paragraph's end is a sentence end.
     """
-    text, start, end = tokens.text, tokens.start, tokens.end
-    paragraph_ends = tokens.base[1:] - len(JOIN)
-    marks = np.fromiter((m.end() for m in _SENTENCE_END.finditer(text)), dtype=np.int64)
-    sentence_end = np.unique(np.concatenate([marks, paragraph_ends]))
+    text, start, end, points = tokens.text, tokens.start, tokens.end, tokens.points
+    is_end = np.zeros(len(points) + 1, dtype=bool)
+    is_end[_sentence_marks(points)] = True
+    is_end[tokens.base[1:] - len(JOIN)] = True
+    sentence_end = np.flatnonzero(is_end)
     paragraph = np.searchsorted(tokens.base, sentence_end, side="right") - 1
     sentence_start = np.maximum(np.concatenate([[0], sentence_end[:-1]]), tokens.base[paragraph])
     sentence = np.searchsorted(sentence_end, start, side="right")
     first = np.searchsorted(sentence, np.arange(len(sentence_end)), side="left")
     last = np.searchsorted(sentence, np.arange(len(sentence_end)), side="right")
 
-    code = np.fromiter(map(_ROLE.get, tokens.lowered, repeat(0)), dtype=np.int8, count=len(tokens.lowered))
+    code = tokens.per_word(_ROLE.get, 0, np.int8)
     verb = np.full(len(sentence_end), -1)
     reporting = np.flatnonzero(code & _REPORTS)
     found, at = np.unique(sentence[reporting], return_index=True)
     verb[found] = reporting[at]
 
-    commas = np.fromiter((m.start() for m in _COMMA.finditer(text)), dtype=np.int64)
+    commas = np.flatnonzero(points == ord(","))
     before = np.searchsorted(commas, sentence_end, side="left") - 1
     comma = np.where(before >= 0, commas[np.maximum(before, 0)] if len(commas) else -1, -1)
     comma = np.where(comma >= sentence_start, comma, -1)
@@ -153,15 +163,38 @@ def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
 def party_flags(tokens: Tokens) -> np.ndarray:
     """For each word of the batch: does it lie in a party's words (quoted or attributed)?"""
     starts, ends = attributed_spans(tokens)
-    quoted = [(a + int(tokens.base[k]), b + int(tokens.base[k]))
-              for k, text in enumerate(tokens.texts) if _MARKS.search(text) for a, b in quote_regions(text)]
-    if quoted:
-        starts = np.concatenate([starts, np.array([a for a, _ in quoted], dtype=np.int64)])
-        ends = np.concatenate([ends, np.array([b for _, b in quoted], dtype=np.int64)])
+    marks = positions_of(tokens.points, _MARKS_SET)
+    if len(marks):
+        owner = np.searchsorted(tokens.base, marks, side="right") - 1
+        text, base, quoted = tokens.text, tokens.base.tolist(), []
+        for k, group in groupby(zip(owner.tolist(), marks.tolist()), key=itemgetter(0)):
+            quoted += _quotes(text, [(i, text[i]) for _, i in group], base[k], base[k + 1] - len(JOIN))
+        if quoted:
+            starts = np.concatenate([starts, np.array([a for a, _ in quoted], dtype=np.int64)])
+            ends = np.concatenate([ends, np.array([b for _, b in quoted], dtype=np.int64)])
     inside = np.zeros(len(tokens.start) + 1, dtype=np.int64)
     np.add.at(inside, np.searchsorted(tokens.start, starts, side="left"), 1)
     np.add.at(inside, np.searchsorted(tokens.start, ends, side="left"), -1)
     return np.cumsum(inside[:-1]) > 0
+
+
+def _sentence_marks(points: np.ndarray) -> np.ndarray:
+    """Where ``_SENTENCE_END`` matches end, found with NumPy: after a full stop, !, ? or
+    \u2026 and any closing marks (quotes, brackets) after it, where a space (or the end) follows."""
+    terminal = positions_of(points, _TERMINALS)
+    after = terminal + 1
+    n = len(points)
+    while True:
+        inside = after < n
+        more = np.zeros(len(after), dtype=bool)
+        more[inside] = np.isin(points[after[inside]], _CLOSER_POINTS)
+        if not more.any():
+            break
+        after[more] += 1
+    ends = after[after == n]
+    inside = after[after < n]
+    spaced = inside[char_class(points[inside], _ASCII_SPACE, str.isspace, _SPACES)]
+    return np.union1d(ends, spaced)
 
 
 def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:

@@ -30,16 +30,21 @@ def framing_score(direction_p, loaded_p) -> float:
 
 def build_result(direction_p: list[float], loaded_p: list[float], spans: list[dict], sides: Sides,
                  model_version: str) -> dict:
-    """One paragraph's result from its two heads' probabilities (plain floats, in class order)."""
+    """One paragraph's result from its heads' probabilities: plain floats, in the order
+    A->B, B->A, mutual, none and none, quoted, editorial (the label is the likeliest class,
+    the first one on a tie, as NumPy's argmax picks)."""
+    a_b, b_a, mutual, neither = direction_p
+    none, quoted, editorial = loaded_p
     names = sides.directions
     return {
         "direction": {
-            "label": names[max(range(len(direction_p)), key=direction_p.__getitem__)],
-            "probabilities": {name: round(p, 4) for name, p in zip(names, direction_p)},
+            "label": names[direction_p.index(max(direction_p))],
+            "probabilities": {names[0]: round(a_b, 4), names[1]: round(b_a, 4), names[2]: round(mutual, 4),
+                              names[3]: round(neither, 4)},
         },
         "loaded": {
-            "label": LOADED_NAMES[max(range(len(loaded_p)), key=loaded_p.__getitem__)],
-            "probabilities": {name: round(p, 4) for name, p in zip(LOADED_NAMES, loaded_p)},
+            "label": LOADED_NAMES[loaded_p.index(max(loaded_p))],
+            "probabilities": {"none": round(none, 4), "quoted": round(quoted, 4), "editorial": round(editorial, 4)},
             "spans": spans,
         },
         "lean": round(lean(direction_p), 4),

@@ -128,8 +128,7 @@ class Sides:
         the last, token) indices into ``tokens``; longest name first, never across paragraphs."""
         single, multi, first_words = self._patterns
         lowered, text = tokens.lowered, tokens.text
-        candidates = np.flatnonzero(np.fromiter(map(first_words.__contains__, lowered), dtype=bool,
-                                                count=len(lowered)))
+        candidates = np.flatnonzero(tokens.per_word(first_words.__contains__, None, bool))
         found, after, n_words, start, end = [], 0, len(lowered), None, None
         for i in candidates.tolist():
             if i < after:

@@ -27,12 +27,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import joblib
-import sklearn
 
 from model.sides import PROJECT_ROOT
+
+# Read from the installed package's metadata: importing scikit-learn takes most of a second,
+# and scoring never needs it (the artifact holds only this project's classes and NumPy arrays).
+SKLEARN_VERSION = package_version("scikit-learn")
 
 DEFAULT_STORE = PROJECT_ROOT / "model" / "store"
 ARTIFACT, MANIFEST, EVALUATION, CURRENT = "model.joblib", "manifest.json", "evaluation.json", "CURRENT"
@@ -84,7 +88,7 @@ def save_version(store: Path, classifier, manifest: dict, evaluation: dict, make
         joblib.dump(classifier, staging / ARTIFACT, compress=3)
         manifest = dict(manifest, sha256=sha256_of(staging / ARTIFACT),
                         artifact_bytes=(staging / ARTIFACT).stat().st_size,
-                        sklearn_version=sklearn.__version__, python_version=platform.python_version())
+                        sklearn_version=SKLEARN_VERSION, python_version=platform.python_version())
         _write_json(staging / MANIFEST, manifest)
         _write_json(staging / EVALUATION, evaluation)
         for name in (ARTIFACT, MANIFEST, EVALUATION):
@@ -153,10 +157,10 @@ def verify(store: Path, version: str) -> dict:
     if not isinstance(expected, str) or sha256_of(artifact) != expected:
         raise ModelStoreError(
             f"{artifact}: SHA-256 does not match its manifest; the file was changed or damaged, refusing to load it")
-    if manifest.get("sklearn_version") != sklearn.__version__:
+    if manifest.get("sklearn_version") != SKLEARN_VERSION:
         raise ModelStoreError(
             f"{artifact} was made with scikit-learn {manifest.get('sklearn_version')}, this is "
-            f"{sklearn.__version__}; refusing to load it. Retrain with 'framing train' or install that version")
+            f"{SKLEARN_VERSION}; refusing to load it. Retrain with 'framing train' or install that version")
     return manifest
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -28,22 +29,34 @@ def words(text: str) -> list[tuple[int, int]]:
 class Tokens:
     """The words of the paragraphs ``texts``, joined into ``text`` (paragraph k starts at ``base[k]``).
 
-    ``lowered`` holds each word lower-cased, with \u2019 written as an apostrophe; ``start``/``end`` are offsets into ``text``;
-    ``doc`` is each word's paragraph and ``bounds[k]:bounds[k + 1]`` its words.
+    ``points`` are the code points of ``text`` (for finding punctuation with NumPy).
+    ``lowered`` holds each word lower-cased, with \u2019 written as an apostrophe;
+    ``vocabulary`` the distinct ones and ``word_index`` each word's place in it, so that a
+    property of a word (a reporting verb? a side's name?) is looked up once per distinct
+    word. ``start``/``end`` are offsets into ``text``; ``doc`` is each word's paragraph and
+    ``bounds[k]:bounds[k + 1]`` its words.
     """
 
     texts: list[str]
     text: str
+    points: np.ndarray
     base: np.ndarray
     lowered: list[str]
+    vocabulary: list[str]
+    word_index: np.ndarray
     start: np.ndarray
     end: np.ndarray
     doc: np.ndarray
     bounds: np.ndarray
 
-    @property
-    def n(self) -> int:
-        return len(self.texts)
+    def per_word(self, lookup, default=0, dtype=np.int64) -> np.ndarray:
+        """``lookup(word)`` (a dict's ``get`` or a set's ``__contains__``) for every word, computed
+        once per distinct word."""
+        if default is None:
+            found = np.fromiter(map(lookup, self.vocabulary), dtype=dtype, count=len(self.vocabulary))
+        else:
+            found = np.fromiter(map(lookup, self.vocabulary, repeat(default)), dtype=dtype, count=len(self.vocabulary))
+        return found[self.word_index]
 
 
 def tokenize(texts: list[str]) -> Tokens:
@@ -51,9 +64,10 @@ def tokenize(texts: list[str]) -> Tokens:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + len(JOIN)
     base = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=base[1:])
+    points = code_points(text)
     lowered_text = text.lower()
     if len(lowered_text) == len(text):
-        lowered, start, end = _split_words(lowered_text.replace("\u2019", "'"))
+        lowered, start, end = _split_words(points, lowered_text.replace("\u2019", "'"))
     else:  # a few characters change length when lower-cased (e.g. "\u0130"): paragraph by paragraph
         lowered, spans = [], []
         for k, paragraph in enumerate(texts):
@@ -67,42 +81,66 @@ def tokenize(texts: list[str]) -> Tokens:
         array = np.array(spans, dtype=np.int64).reshape(-1, 2)
         start, end = array[:, 0].copy(), array[:, 1].copy()
         lowered = [w.replace("\u2019", "'") for w in lowered]
+    place = {word: i for i, word in enumerate(dict.fromkeys(lowered))}
+    word_index = np.fromiter(map(place.__getitem__, lowered), dtype=np.int64, count=len(lowered))
     doc = np.searchsorted(base, start, side="right") - 1
     bounds = np.searchsorted(start, base)
-    return Tokens(texts, text, base, lowered, start, end, doc, bounds)
+    return Tokens(texts, text, points, base, lowered, list(place), word_index, start, end, doc, bounds)
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def char_class(points: np.ndarray, ascii_table: np.ndarray, other, cache: dict[int, bool]) -> np.ndarray:
+    """A character property for every code point: ``ascii_table`` below 128, ``other(char)``
+    (cached) for the few distinct characters above."""
+    found = ascii_table[np.minimum(points, 127)]
+    beyond = np.flatnonzero(points > 127)
+    if len(beyond):
+        unique, inverse = np.unique(points[beyond], return_inverse=True)
+        answers = []
+        for point in unique.tolist():
+            known = cache.get(point)
+            if known is None:
+                known = cache[point] = bool(other(chr(point)))
+            answers.append(known)
+        found[beyond] = np.array(answers, dtype=bool)[inverse]
+    return found
+
+
+def positions_of(points: np.ndarray, characters: str) -> np.ndarray:
+    """Sorted positions of any of ``characters`` in ``points`` (one table lookup per character)."""
+    table = _TABLES.get(characters)
+    if table is None:
+        table = _TABLES[characters] = np.zeros(max(map(ord, characters)) + 2, dtype=bool)
+        table[[ord(c) for c in characters]] = True
+    return np.flatnonzero(table[np.minimum(points, len(table) - 1)])
+
+
+_TABLES: dict[str, np.ndarray] = {}
 
 
 _ASCII_WORD = np.array([WORD.match(chr(i)) is not None for i in range(128)])
 _APOSTROPHES = (ord("'"), ord("\u2019"))
-_OTHER_WORD: dict[int, bool] = {}
+_WORD_CHARS: dict[int, bool] = {}
 
 
-def _split_words(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The words of ``text`` exactly as ``WORD`` finds them, with their offsets, without a
-    regex match per word: classify every character with NumPy (letters/digits, and
-    apostrophes between two of them), blank out the rest, and let ``str.split`` cut."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    word = _ASCII_WORD[np.minimum(points, 127)]
-    other = np.flatnonzero(points > 127)
-    if len(other):
-        unique, inverse = np.unique(points[other], return_inverse=True)
-        word[other] = np.array([_is_word(c) for c in unique.tolist()], dtype=bool)[inverse]
+def _split_words(points: np.ndarray, lowered: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The words of a text (``points``, its code points; ``lowered``, the same text lower-cased)
+    exactly as ``WORD`` finds them, with their offsets, without a regex match per word:
+    classify every character with NumPy (letters/digits, and apostrophes between two of
+    them), blank out the rest, and let ``str.split`` cut."""
+    word = char_class(points, _ASCII_WORD, WORD.match, _WORD_CHARS)
     inside = word.copy()
     apostrophe = np.flatnonzero((points == _APOSTROPHES[0]) | (points == _APOSTROPHES[1]))
     apostrophe = apostrophe[(apostrophe > 0) & (apostrophe < len(points) - 1)]
     inside[apostrophe] = word[apostrophe - 1] & word[apostrophe + 1]
     edges = np.diff(inside.astype(np.int8), prepend=0, append=0)
     start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    blanked = np.where(inside, points, 32).astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    blanked = np.where(inside, code_points(lowered), 32).astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
     found = blanked.split()
     if len(found) != len(start):  # cannot happen (no word character is a space); keep the regex's answer
-        spans = np.array(words(text), dtype=np.int64).reshape(-1, 2)
-        return [text[a:b] for a, b in spans.tolist()], spans[:, 0].copy(), spans[:, 1].copy()
+        spans = np.array([m.span() for m in WORD.finditer(lowered)], dtype=np.int64).reshape(-1, 2)
+        return [lowered[a:b] for a, b in spans.tolist()], spans[:, 0].copy(), spans[:, 1].copy()
     return found, start, end
-
-
-def _is_word(point: int) -> bool:
-    known = _OTHER_WORD.get(point)
-    if known is None:
-        known = _OTHER_WORD[point] = WORD.match(chr(point)) is not None
-    return known

@@ -36,11 +36,14 @@ class Batch:
         if isinstance(views, Analysed):
             lengths = np.diff(views.bounds)
             self.tokens, self.party = views.tokens, views.party
+            ids = np.fromiter(map(token_id.get, views.vocabulary, repeat(0)), dtype=np.int64,
+                              count=len(views.vocabulary))
+            self.ids = ids[views.word_index]
         else:
             lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
             self.tokens = list(chain.from_iterable(v.tokens for v in views))
             self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.tokens))
-        self.ids = np.fromiter(map(token_id.get, self.tokens, repeat(0)), dtype=np.int64, count=len(self.tokens))
+            self.ids = np.fromiter(map(token_id.get, self.tokens, repeat(0)), dtype=np.int64, count=len(self.tokens))
         self.doc = np.repeat(np.arange(self.n), lengths)
         self.lengths = lengths
         self.starts = np.concatenate([[0], np.cumsum(lengths)])

@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, TextIO
 
+import orjson
+
 from model.paragraphs import split_paragraphs
 from model.sides import Sides, default_sides, sides_from_mapping
 from model.store import ModelStoreError, current_version, load_version, store_dir, verify
@@ -148,7 +150,7 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
 
 def encode_rows(rows: list[dict], fmt: str, directions: tuple[str, ...]) -> bytes:
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows).encode("utf-8")
+        return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
@@ -294,7 +296,7 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
         rows = _rows(item, fields, paragraphs, results)
         try:
             blob = encode_rows(rows, job.fmt, sides.directions)
-        except (UnicodeEncodeError, ValueError) as exc:
+        except (UnicodeEncodeError, ValueError, orjson.JSONEncodeError) as exc:
             problems.append(Problem(item.path, item.line, "undecodable", f"cannot write its rows: {exc}"))
             continue
         scored.append(Scored(item.path, item.line, item.digest, blob, len(paragraphs), len(text.encode("utf-8"))))
