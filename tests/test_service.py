@@ -8,10 +8,11 @@ import time
 
 import httpx
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from model.sides import SidesError
-from service.app import SidesFile, create_app
+from service.app import SidesFile, create_app, current_model
 from service.retrain import gate
 from service.settings import Settings
 
@@ -78,6 +79,59 @@ def test_bad_score_input_gets_a_4xx_that_says_what_is_wrong(client, body, status
     r = client.post("/v1/score", json=body)
     assert r.status_code == status
     assert says in json.dumps(r.json())
+
+
+LEAN_BODIES = [  # plainly valid: the lean path answers these
+    {"text": TEXT}, {"text": TEXT, "explain": 3}, {"text": TEXT, "sides": None, "explain": 0}, {"text": "x" * 20_000},
+    {"text": "Ein Absatz \u00fcber nichts, \u201czitiert\u201d \U0001f600 und Kabul."},
+]
+ROUTED_BODIES = [  # everything else is left to the FastAPI route, valid (2.0, "3", custom sides) or not
+    {"text": TEXT, "explain": 51}, {"text": TEXT, "explain": -1}, {"text": TEXT, "explain": 2.0},
+    {"text": TEXT, "explain": "3"}, {"text": TEXT, "explain": True}, {"text": TEXT, "explain": None},
+    {"text": ""}, {"text": " \n "}, {"text": "x" * 20_001}, {"text": 5}, {"text": None},
+    {}, {"text": TEXT, "extra": 1}, {"text": TEXT, "sides": ARMENIA}, {"text": TEXT, "sides": []}, [TEXT], TEXT, None,
+]
+LEAN_RAW = [b'{"text": "a\\ud800b Kabul"}', b'{"text": "dup", "text": "Kabul said"}', b'\xef\xbb\xbf{"text": "bom"}']
+ROUTED_RAW = [b"", b"{", b"NaN", b'{"text": "Kabul"} trailing', b'{"text": "Kabul", "explain": 1e400}']
+
+
+@pytest.mark.parametrize("raw", [json.dumps(b).encode() for b in LEAN_BODIES + ROUTED_BODIES] + LEAN_RAW + ROUTED_RAW)
+def test_fast_score_path_answers_exactly_as_the_fastapi_route(store_copy, labels_copy, raw):
+    """``application/json`` takes the lean path when it can; with a charset parameter, FastAPI's
+    route always does. Both must give the same status and the same bytes."""
+    app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy))
+    routed = []
+
+    async def counting_model(request: Request):
+        routed.append(1)
+        return await current_model(request)
+
+    app.dependency_overrides[current_model] = counting_model
+    with TestClient(app, raise_server_exceptions=False) as c:  # b"NaN" is a 500 either way (FastAPI's handler)
+        fast = c.post("/v1/score", content=raw, headers={"content-type": "application/json"})
+        through_route = len(routed)
+        slow = c.post("/v1/score", content=raw, headers={"content-type": "application/json; charset=utf-8"})
+    assert (fast.status_code, fast.content, fast.headers["content-type"]) == (
+        slow.status_code, slow.content, slow.headers["content-type"])
+    plain = raw in [json.dumps(b).encode() for b in LEAN_BODIES] + LEAN_RAW
+    assert len(routed) - through_route == 1 or not plain, "with a charset parameter, the route answers"
+    assert through_route == (0 if plain else len(routed) - through_route), \
+        "plain valid requests, and only they, skip the route"
+
+
+def _samples(client) -> dict[str, float]:
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in client.get("/metrics").text.splitlines() if line and not line.startswith("#")}
+
+
+def test_fast_score_path_is_counted_in_metrics_as_the_route(client):
+    before = _samples(client)
+    for _ in range(3):
+        assert client.post("/v1/score", json={"text": TEXT}).status_code == 200
+    after = _samples(client)
+    for name in ('framing_requests_total{method="POST",route="/v1/score",status="200"}',
+                 'framing_request_seconds_count{route="/v1/score"}', "framing_paragraphs_scored_total"):
+        assert after[name] - before.get(name, 0.0) == 3, name
 
 
 def test_batch_limits_and_bad_items(client):
