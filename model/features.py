@@ -28,7 +28,7 @@ from itertools import compress
 import numpy as np
 
 from model.quotes import party_flags
-from model.sides import SIDE_A, SIDE_B, THIRD, Sides
+from model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
 from model.tokens import tokenize
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
@@ -104,26 +104,24 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
     party = party_flags(tokens)
     words, vocabulary, word_index = tokens.lowered, tokens.vocabulary, tokens.word_index
     start, end, doc = tokens.start, tokens.end, tokens.doc
-    found = sides.find(tokens)
-    if found:
+    firsts, lasts, kinds = sides.find(tokens)
+    if len(firsts):
         end, word_index = end.copy(), word_index.copy()
-        place = {token: len(vocabulary) + i for i, token in enumerate(_MENTION_TOKENS)}
-        vocabulary = vocabulary + list(_MENTION_TOKENS)
-        keep = np.ones(len(words), dtype=bool)
-        for first, last, token in found:
-            words[first] = token
-            word_index[first] = place[token]
-            end[first] = end[last - 1]
-            keep[first + 1:last] = False
-        if not keep.all():
+        word_index[firsts] = len(vocabulary) + kinds
+        vocabulary = vocabulary + list(MENTION_TOKENS)
+        for first, which in zip(firsts.tolist(), kinds.tolist()):
+            words[first] = MENTION_TOKENS[which]
+        end[firsts] = end[lasts - 1]
+        longer = np.flatnonzero(lasts - firsts > 1)
+        if len(longer):
+            keep = np.ones(len(words), dtype=bool)
+            for first, last in zip(firsts[longer].tolist(), lasts[longer].tolist()):
+                keep[first + 1:last] = False
             words = list(compress(words, keep))
             start, end, doc, party, word_index = start[keep], end[keep], doc[keep], party[keep], word_index[keep]
     offset = tokens.base[doc]
     bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
     return Analysed(list(texts), words, vocabulary, word_index, start - offset, end - offset, party, bounds)
-
-
-_MENTION_TOKENS = (SIDE_A, SIDE_B, THIRD)
 
 
 def analyse(text: str, sides: Sides) -> ParagraphView:

@@ -19,6 +19,7 @@ import numpy as np
 from model.tokens import Tokens, tokenize, words
 
 SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"
+MENTION_TOKENS = (SIDE_A, SIDE_B, THIRD)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # Possessives, plurals and demonym endings: Pakistan's, Afghans, Afghans', Pakistani(s).
 MAX_ALIASES = 200
@@ -32,10 +33,6 @@ def _last_word_forms(word: str) -> frozenset[str]:
 def _inflections(word: str) -> tuple[str, ...]:
     """The forms in which a one-word alias may appear: itself, possessive, plural."""
     return (word, word + "'s", word + "\u2019s", word + "s", word + "es", word + "s'", word + "s\u2019")
-
-
-def _in_capitals(text: str, start: list[int], i: int, key: tuple[str, ...]) -> bool:
-    return all(text[start[i + k]:start[i + k] + len(key[k])].isupper() for k in range(len(key)))
 
 
 def _alias_words(alias: str) -> tuple[str, ...]:
@@ -120,45 +117,51 @@ class Sides:
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, token) for every alias or third-party name in ``text``."""
         tokens = tokenize([text])
-        return [(int(tokens.start[first]), int(tokens.end[last - 1]), token)
-                for first, last, token in self.find(tokens)]
+        firsts, lasts, kinds = self.find(tokens)
+        return [(int(tokens.start[f]), int(tokens.end[l - 1]), MENTION_TOKENS[k])
+                for f, l, k in zip(firsts.tolist(), lasts.tolist(), kinds.tolist())]
 
-    def find(self, tokens: Tokens) -> list[tuple[int, int, str]]:
-        """Every alias or third-party name in a batch of paragraphs, as (first word, word after
-        the last, token) indices into ``tokens``; longest name first, never across paragraphs."""
+    def find(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every alias or third-party name in a batch of paragraphs: (first word, word after the
+        last, kind: an index into ``MENTION_TOKENS``), sorted. Reading left to right, the longest
+        name starting at a word wins and the words it covers start no other; no name spans two
+        paragraphs (the newline between them is not a joiner)."""
         single, multi, first_words = self._patterns
-        lowered, text = tokens.lowered, tokens.text
-        candidates = np.flatnonzero(tokens.per_word(first_words.__contains__, None, bool))
-        found, after, n_words, start, end = [], 0, len(lowered), None, None
-        for i in candidates.tolist():
-            if i < after:
-                continue
-            word = lowered[i]
-            entries = multi.get(word)
-            if entries:
-                match = None
-                for key, last_forms, token, capitals in entries:
-                    n = len(key)
-                    # No name spans two paragraphs: the newline between them is not a joiner.
-                    if i + n <= n_words and lowered[i + n - 1] in last_forms and key[1:-1] == tuple(lowered[i + 1:i + n - 1]):
-                        if start is None:
-                            start, end = tokens.start.tolist(), tokens.end.tolist()
-                        if _gaps_join(text, start, end, i, n) and (not capitals or _in_capitals(text, start, i, key)):
-                            match = (i, i + n, token)
-                            break
-                if match:
-                    found.append(match)
-                    after = match[1]
-                    continue
-            hit = single.get(word)
-            if hit:
-                if hit[1]:
-                    if start is None:
-                        start, end = tokens.start.tolist(), tokens.end.tolist()
-                    if not _in_capitals(text, start, i, (hit[1].lower(),)):
-                        continue
-                found.append((i, i + 1, hit[0]))
-        return found
+        index, n_words = tokens.word_index, len(tokens.word_index)
+        firsts, lasts, kinds = [], [], []
+        length = np.zeros(n_words, dtype=np.int64)
+        kind = np.zeros(n_words, dtype=np.int64)
+        starters = np.flatnonzero(tokens.per_word(multi.__contains__, None, bool))
+        for word, entries in multi.items():
+            at = starters[index[starters] == tokens.place.get(word, -1)]
+            for key, last_forms, token, capitals in entries:
+                if not len(at):
+                    break
+                matched = _matches(tokens, at, key, last_forms, capitals)
+                length[matched], kind[matched] = len(key), MENTION_TOKENS.index(token)
+                at = np.setdiff1d(at, matched, assume_unique=True)
+        covered = np.zeros(n_words + 1, dtype=bool)
+        after = 0
+        for i in np.flatnonzero(length).tolist():
+            if i >= after:
+                after = i + int(length[i])
+                covered[i:after] = True
+                firsts.append(i)
+                lasts.append(after)
+                kinds.append(int(kind[i]))
+        single_kind = tokens.per_word(lambda w: MENTION_TOKENS.index(single[w][0]) if w in single else -1, None)
+        hits = np.flatnonzero((single_kind >= 0) & ~covered[:n_words])
+        capitals = [i for i in hits.tolist() if single[tokens.lowered[i]][1]]
+        if capitals:
+            starts = tokens.start
+            wrong = [i for i in capitals
+                     if not tokens.text[starts[i]:starts[i] + len(single[tokens.lowered[i]][1].lower())].isupper()]
+            hits = np.setdiff1d(hits, np.array(wrong, dtype=np.int64), assume_unique=True)
+        first = np.concatenate([np.array(firsts, dtype=np.int64), hits])
+        order = np.argsort(first, kind="stable")
+        last = np.concatenate([np.array(lasts, dtype=np.int64), hits + 1])
+        which = np.concatenate([np.array(kinds, dtype=np.int64), single_kind[hits]])
+        return first[order], last[order], which[order]
 
     def mask(self, text: str) -> str:
         """The text with each side's aliases replaced by ``side_a`` / ``side_b``."""
@@ -195,12 +198,37 @@ class Sides:
         }
 
 
-def _gaps_join(text: str, start: list[int], end: list[int], i: int, n: int) -> bool:
-    """The n words from i are one name: only spaces, hyphens or dots between them."""
-    return all(set(text[end[k]:start[k + 1]]) <= _JOINERS and start[k + 1] - end[k] <= 3 for k in range(i, i + n - 1))
+def _matches(tokens: Tokens, at: np.ndarray, key: tuple[str, ...], last_forms: frozenset[str],
+             capitals: str | None) -> np.ndarray:
+    """The positions in ``at`` (words equal to ``key[0]``) where the multi-word name ``key``
+    starts: its middle words exact, its last word in ``last_forms``, only spaces, hyphens or
+    dots (at most three) between the words, and written in capitals if ``capitals``."""
+    n = len(key)
+    index, place = tokens.word_index, tokens.place
+    at = at[at + n <= len(index)]
+    last_ids = np.array([place[w] for w in last_forms if w in place], dtype=np.int64)
+    ok = np.isin(index[at + n - 1], last_ids)
+    for m in range(1, n - 1):
+        ok &= index[at + m] == place.get(key[m], -1)
+    at = at[ok]
+    for k in range(n - 1):
+        gap_start, gap_end = tokens.end[at + k], tokens.start[at + k + 1]
+        ok = gap_end - gap_start <= 3
+        for d in range(3):
+            inside = ok & (gap_start + d < gap_end)
+            ok[inside] &= _JOINER_TABLE[np.minimum(tokens.points[gap_start[inside] + d], len(_JOINER_TABLE) - 1)]
+        at = at[ok]
+    if capitals and len(at):
+        starts, text = tokens.start, tokens.text
+        at = np.array([i for i in at.tolist()
+                       if all(text[starts[i + k]:starts[i + k] + len(key[k])].isupper() for k in range(n))],
+                      dtype=np.int64)
+    return at
 
 
-_JOINERS = set(" \t-.\u2010\u2011\u2012\u2013\u2014\u00a0")
+_JOINERS = " \t-.\u2010\u2011\u2012\u2013\u2014\u00a0"
+_JOINER_TABLE = np.zeros(max(map(ord, _JOINERS)) + 2, dtype=bool)
+_JOINER_TABLE[[ord(c) for c in _JOINERS]] = True
 
 
 def _counterpart(found: str, own: Side, other: Side) -> str:

@@ -31,7 +31,7 @@ class Tokens:
 
     ``points`` are the code points of ``text`` (for finding punctuation with NumPy).
     ``lowered`` holds each word lower-cased, with \u2019 written as an apostrophe;
-    ``vocabulary`` the distinct ones and ``word_index`` each word's place in it, so that a
+    ``vocabulary`` the distinct ones (``place``: where each is) and ``word_index`` each word's place in it, so that a
     property of a word (a reporting verb? a side's name?) is looked up once per distinct
     word. ``start``/``end`` are offsets into ``text``; ``doc`` is each word's paragraph and
     ``bounds[k]:bounds[k + 1]`` its words.
@@ -43,6 +43,7 @@ class Tokens:
     base: np.ndarray
     lowered: list[str]
     vocabulary: list[str]
+    place: dict[str, int]
     word_index: np.ndarray
     start: np.ndarray
     end: np.ndarray
@@ -85,7 +86,7 @@ def tokenize(texts: list[str]) -> Tokens:
     word_index = np.fromiter(map(place.__getitem__, lowered), dtype=np.int64, count=len(lowered))
     doc = np.searchsorted(base, start, side="right") - 1
     bounds = np.searchsorted(start, base)
-    return Tokens(texts, text, points, base, lowered, list(place), word_index, start, end, doc, bounds)
+    return Tokens(texts, text, points, base, lowered, list(place), place, word_index, start, end, doc, bounds)
 
 
 def code_points(text: str) -> np.ndarray:
