@@ -46,7 +46,9 @@ view views viewed portray portrays portrayed reiterated reiterates believes beli
 _CLOSING = frozenset("said says added adds told noted stated claimed claims insisted reported wrote warned argued".split())
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")  # what _sentence_marks finds
 _TERMINALS = ".!?\u2026"
-_CLOSER_POINTS = np.array([ord(c) for c in "\"'\u201d\u2019)]"])
+_CLOSERS = "\"'\u201d\u2019)]"
+_CLOSER_TABLE = np.zeros(max(map(ord, _CLOSERS)) + 2, dtype=bool)  # the last entry stands for every code point above
+_CLOSER_TABLE[[ord(c) for c in _CLOSERS]] = True
 _MARKS_SET = '"\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019'
 _ASCII_SPACE = np.array([chr(i).isspace() for i in range(128)])
 _SPACES: dict[int, bool] = {}
@@ -181,20 +183,19 @@ def party_flags(tokens: Tokens) -> np.ndarray:
 def _sentence_marks(points: np.ndarray) -> np.ndarray:
     """Where ``_SENTENCE_END`` matches end, found with NumPy: after a full stop, !, ? or
     \u2026 and any closing marks (quotes, brackets) after it, where a space (or the end) follows."""
-    terminal = positions_of(points, _TERMINALS)
-    after = terminal + 1
+    after = positions_of(points, _TERMINALS) + 1
     n = len(points)
     while True:
         inside = after < n
         more = np.zeros(len(after), dtype=bool)
-        more[inside] = np.isin(points[after[inside]], _CLOSER_POINTS)
+        more[inside] = _CLOSER_TABLE[np.minimum(points[after[inside]], len(_CLOSER_TABLE) - 1)]
         if not more.any():
             break
         after[more] += 1
-    ends = after[after == n]
+    # ``after`` rises strictly (each stops at a character that is not a closing mark), so at most
+    # the last one is the end of the text.
     inside = after[after < n]
-    spaced = inside[char_class(points[inside], _ASCII_SPACE, str.isspace, _SPACES)]
-    return np.union1d(ends, spaced)
+    return np.concatenate([inside[char_class(points[inside], _ASCII_SPACE, str.isspace, _SPACES)], after[after == n]])
 
 
 def voice_at(regions: list[tuple[int, int]], start: int, end: int) -> str:

@@ -132,14 +132,16 @@ class Sides:
         length = np.zeros(n_words, dtype=np.int64)
         kind = np.zeros(n_words, dtype=np.int64)
         starters = np.flatnonzero(tokens.per_word(multi.__contains__, None, bool))
-        for word, entries in multi.items():
-            at = starters[index[starters] == tokens.place.get(word, -1)]
-            for key, last_forms, token, capitals in entries:
+        for word_id in np.unique(index[starters]).tolist():
+            at = starters[index[starters] == word_id]
+            for key, last_forms, token, capitals in multi[tokens.vocabulary[word_id]]:
+                if not all(w in tokens.place for w in key[1:-1]) or last_forms.isdisjoint(tokens.place):
+                    continue  # a word of the name is nowhere in the batch
+                matched = _matches(tokens, at, key, last_forms, capitals)
+                length[at[matched]], kind[at[matched]] = len(key), MENTION_TOKENS.index(token)
+                at = at[~matched]
                 if not len(at):
                     break
-                matched = _matches(tokens, at, key, last_forms, capitals)
-                length[matched], kind[matched] = len(key), MENTION_TOKENS.index(token)
-                at = np.setdiff1d(at, matched, assume_unique=True)
         covered = np.zeros(n_words + 1, dtype=bool)
         after = 0
         for i in np.flatnonzero(length).tolist():
@@ -156,7 +158,7 @@ class Sides:
             starts = tokens.start
             wrong = [i for i in capitals
                      if not tokens.text[starts[i]:starts[i] + len(single[tokens.lowered[i]][1].lower())].isupper()]
-            hits = np.setdiff1d(hits, np.array(wrong, dtype=np.int64), assume_unique=True)
+            hits = hits[~np.isin(hits, wrong)] if wrong else hits
         first = np.concatenate([np.array(firsts, dtype=np.int64), hits])
         order = np.argsort(first, kind="stable")
         last = np.concatenate([np.array(lasts, dtype=np.int64), hits + 1])
@@ -200,30 +202,31 @@ class Sides:
 
 def _matches(tokens: Tokens, at: np.ndarray, key: tuple[str, ...], last_forms: frozenset[str],
              capitals: str | None) -> np.ndarray:
-    """The positions in ``at`` (words equal to ``key[0]``) where the multi-word name ``key``
-    starts: its middle words exact, its last word in ``last_forms``, only spaces, hyphens or
-    dots (at most three) between the words, and written in capitals if ``capitals``."""
+    """Which positions in ``at`` (words equal to ``key[0]``) start the multi-word name ``key``
+    (a mask over ``at``): its middle words exact, its last word in ``last_forms``, only spaces,
+    hyphens or dots (at most three) between the words, and written in capitals if ``capitals``."""
     n = len(key)
     index, place = tokens.word_index, tokens.place
-    at = at[at + n <= len(index)]
-    last_ids = np.array([place[w] for w in last_forms if w in place], dtype=np.int64)
-    ok = np.isin(index[at + n - 1], last_ids)
+    ok = at + n <= len(index)
+    last = np.zeros(len(tokens.vocabulary) + 1, dtype=bool)
+    last[[place[w] for w in last_forms if w in place]] = True
+    ok[ok] = last[index[at[ok] + n - 1]]
     for m in range(1, n - 1):
-        ok &= index[at + m] == place.get(key[m], -1)
-    at = at[ok]
+        ok[ok] = index[at[ok] + m] == place.get(key[m], -1)
     for k in range(n - 1):
-        gap_start, gap_end = tokens.end[at + k], tokens.start[at + k + 1]
-        ok = gap_end - gap_start <= 3
+        where = at[ok] + k
+        gap_start, gap_end = tokens.end[where], tokens.start[where + 1]
+        joined = gap_end - gap_start <= 3
         for d in range(3):
-            inside = ok & (gap_start + d < gap_end)
-            ok[inside] &= _JOINER_TABLE[np.minimum(tokens.points[gap_start[inside] + d], len(_JOINER_TABLE) - 1)]
-        at = at[ok]
-    if capitals and len(at):
+            inside = joined & (gap_start + d < gap_end)
+            joined[inside] = _JOINER_TABLE[np.minimum(tokens.points[gap_start[inside] + d], len(_JOINER_TABLE) - 1)]
+        ok[ok] = joined
+    if capitals and ok.any():
         starts, text = tokens.start, tokens.text
-        at = np.array([i for i in at.tolist()
-                       if all(text[starts[i + k]:starts[i + k] + len(key[k])].isupper() for k in range(n))],
-                      dtype=np.int64)
-    return at
+        for j in np.flatnonzero(ok).tolist():
+            i = int(at[j])
+            ok[j] = all(text[starts[i + k]:starts[i + k] + len(key[k])].isupper() for k in range(n))
+    return ok
 
 
 _JOINERS = " \t-.\u2010\u2011\u2012\u2013\u2014\u00a0"

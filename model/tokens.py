@@ -137,7 +137,9 @@ def _split_words(points: np.ndarray, lowered: str) -> tuple[list[str], np.ndarra
     apostrophe = np.flatnonzero((points == _APOSTROPHES[0]) | (points == _APOSTROPHES[1]))
     apostrophe = apostrophe[(apostrophe > 0) & (apostrophe < len(points) - 1)]
     inside[apostrophe] = word[apostrophe - 1] & word[apostrophe + 1]
-    edges = np.diff(inside.astype(np.int8), prepend=0, append=0)
+    edges = np.zeros(len(inside) + 1, dtype=np.int8)
+    edges[:-1] = inside
+    edges[1:] -= inside
     start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     blanked = np.where(inside, code_points(lowered), 32).astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
     found = blanked.split()

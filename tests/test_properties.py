@@ -9,10 +9,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.features import analyse
+from model.features import analyse, analyse_batch
 from model.paragraphs import Splitter, split_paragraphs
-from model.quotes import attributed_regions, party_regions, quote_regions
+from model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
 from model.sides import SidesError, default_sides, sides_from_mapping
+from model.tokens import code_points, tokenize, words
 
 PIECES = ["Kabul", "Islamabad", "Pakistan’s", "Afghans'", "Tehreek-e-Taliban Pakistan", "said", "accused",
           "“", "”", '"', "‘", "’", "«", "»", "\u200b", "\u200f", "\u202e", "مرحبا", "שלום", "\r\n", "\r", "\n",
@@ -61,6 +62,33 @@ def test_analysis_offsets_point_at_their_words(text):
     assert len(view.tokens) == len(view.offsets) == len(view.party)
     for token, (start, end) in zip(view.tokens, view.offsets):
         assert 0 <= start < end <= len(text)
+
+
+@SETTINGS
+@given(texts)
+def test_words_are_exactly_what_the_word_pattern_finds(text):
+    tokens = tokenize([text])
+    assert list(zip(tokens.start.tolist(), tokens.end.tolist())) == words(text)
+    assert tokens.lowered == [text[a:b].lower().replace("\u2019", "'") for a, b in words(text)] or \
+        len(text.lower()) != len(text)
+
+
+PUNCTUATED = st.lists(st.sampled_from(PIECES + [".", "!", "?", "\u2026", ")", "]", "'", '"', "\u201d", "\u2019", " ",
+                                                "\u00a0", "\n", "word"]), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(PUNCTUATED)
+def test_sentence_ends_are_exactly_what_the_sentence_pattern_finds(text):
+    assert _sentence_marks(code_points(text)).tolist() == [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
+@SETTINGS
+@given(st.lists(texts, min_size=1, max_size=6))
+def test_a_batch_reads_each_paragraph_as_if_alone(paragraphs):
+    sides = default_sides()
+    together = analyse_batch(paragraphs, sides)
+    assert together.views() == [analyse(text, sides) for text in paragraphs]
 
 
 @settings(max_examples=300, deadline=None)
