@@ -98,16 +98,19 @@ def char_class(points: np.ndarray, ascii_table: np.ndarray, other, cache: dict[i
     (cached) for the few distinct characters above."""
     found = ascii_table[np.minimum(points, 127)]
     beyond = np.flatnonzero(points > 127)
-    if len(beyond):
+    if len(beyond) > 64:  # many: classify each distinct character once
         unique, inverse = np.unique(points[beyond], return_inverse=True)
-        answers = []
-        for point in unique.tolist():
-            known = cache.get(point)
-            if known is None:
-                known = cache[point] = bool(other(chr(point)))
-            answers.append(known)
-        found[beyond] = np.array(answers, dtype=bool)[inverse]
+        found[beyond] = np.array([_classify(p, other, cache) for p in unique.tolist()], dtype=bool)[inverse]
+    elif len(beyond):
+        found[beyond] = [_classify(p, other, cache) for p in points[beyond].tolist()]
     return found
+
+
+def _classify(point: int, other, cache: dict[int, bool]) -> bool:
+    known = cache.get(point)
+    if known is None:
+        known = cache[point] = bool(other(chr(point)))
+    return known
 
 
 def positions_of(points: np.ndarray, characters: str) -> np.ndarray:
