@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
+import signal
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 
 from model.sides import SidesError
+from service import workers
 from service.app import SidesFile, create_app, current_model
 from service.model_holder import ModelHolder
 from service.retrain import gate
@@ -289,6 +293,55 @@ def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_mode
         time.sleep(0.3)
     assert seen == {done["version"]}, "every worker serves the new version without a restart"
     assert httpx.get(f"{url}/v1/model").json()["training_rows"] == 96 + 110 + 55 + 1
+
+
+def _listening_sockets(port: int) -> int:
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A")
+
+
+def _server_pid(port: int) -> int:
+    wanted = b"\x00".join([b"serve", b"--host", b"127.0.0.1", b"--port", str(port).encode(), b""])
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and wanted in (entry / "cmdline").read_bytes():
+                return int(entry.name)
+        except OSError:
+            pass
+    raise LookupError(port)
+
+
+def _workers(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(c) for c in children if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()}
+
+
+@pytest.mark.skipif(not workers.available(), reason="SO_REUSEPORT sockets are used on Linux only")
+def test_each_worker_listens_on_its_own_socket_and_a_dead_worker_is_replaced(serve, store_copy):
+    url = serve("--model", str(store_copy), workers=2)
+    port = int(url.rsplit(":", 1)[1])
+    server = _server_pid(port)
+    assert _listening_sockets(port) == 2, "one SO_REUSEPORT socket per worker"
+    before = _workers(server)
+    assert len(before) == 2
+    os.kill(min(before), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (len(_workers(server) - before) < 1 or _listening_sockets(port) < 2):
+        time.sleep(0.2)
+    assert len(_workers(server)) == 2 and min(before) not in _workers(server)
+    assert _listening_sockets(port) == 2
+    assert all(httpx.post(url + "/v1/score", json={"text": TEXT}).status_code == 200 for _ in range(20))
+
+
+def test_bind_gives_every_worker_socket_the_same_free_port():
+    if not workers.available():
+        pytest.skip("SO_REUSEPORT sockets are used on Linux only")
+    sockets = workers.bind("127.0.0.1", 0, 3)
+    try:
+        assert len({s.getsockname() for s in sockets}) == 1 and sockets[0].getsockname()[1] != 0
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(serve, store_copy, small_labels,
