@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -128,6 +129,34 @@ def test_fast_score_path_answers_exactly_as_the_fastapi_route(store_copy, labels
 def _samples(client) -> dict[str, float]:
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
             for line in client.get("/metrics").text.splitlines() if line and not line.startswith("#")}
+
+
+def test_concurrent_lean_requests_are_scored_in_one_call_with_the_same_bytes(store_copy, labels_copy, monkeypatch):
+    texts = [json.loads(line)["text"] for path in sorted(labels_copy.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()[:4]][:48]
+    bodies = [{"text": text, "explain": i % 3} for i, text in enumerate(texts)]
+    app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy))
+    calls: list[int] = []
+
+    async def main():
+        async with app.router.lifespan_context(app):
+            classifier = app.state.holder.model.classifier
+            score = classifier.score
+
+            def counted(texts, *args, **kwargs):
+                calls.append(len(texts))
+                return score(texts, *args, **kwargs)
+
+            monkeypatch.setattr(classifier, "score", counted)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+                alone = [(await client.post("/v1/score", json=body)).content for body in bodies]
+                together = await asyncio.gather(*[client.post("/v1/score", json=body) for body in bodies])
+        return alone, [r.content for r in together], [r.status_code for r in together]
+
+    alone, together, statuses = asyncio.run(main())
+    assert len(texts) == 48 and statuses == [200] * 48
+    assert together == alone, "a paragraph scored with others gets the same bytes as alone"
+    assert calls[:48] == [1] * 48 and len(calls) < 48 + 24 and sum(calls[48:]) == 48, calls
 
 
 def test_fast_score_path_is_counted_in_metrics_as_the_route(client):
