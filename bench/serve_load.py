@@ -34,6 +34,7 @@ from pathlib import Path
 import httpx
 
 from model.sides import PROJECT_ROOT
+from service import workers as worker_pool
 
 BODY = {"text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "
                 "Taliban-led government in Kabul refused to act against militant groups blamed for a surge "
@@ -78,6 +79,19 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _wait_listening(port: int, sockets: int, seconds: float = 60) -> None:
+    """Ready means one worker is serving; with a socket per worker, wait until every one listens."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            return
+        if sum(1 for r in rows if r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "0A") >= sockets:
+            return
+        time.sleep(0.2)
 
 
 def _is_worker(pid: int) -> bool:
@@ -155,6 +169,7 @@ def run(quick: bool = False, seconds: int | None = None, connections: int = 32, 
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("framing serve did not become ready")
             time.sleep(0.2)
+        _wait_listening(port, workers if workers > 1 and worker_pool.available() else 1)
         load = _wrk if shutil.which("wrk") else _httpx
         load(url, 2 if quick else 5, connections)
         rss_warm = _tree_rss_mb(server.pid)

@@ -350,6 +350,9 @@ def test_each_worker_listens_on_its_own_socket_and_a_dead_worker_is_replaced(ser
     url = serve("--model", str(store_copy), workers=2)
     port = int(url.rsplit(":", 1)[1])
     server = _server_pid(port)
+    deadline = time.monotonic() + 60  # ready means one worker listens; the other may still be loading
+    while time.monotonic() < deadline and _listening_sockets(port) < 2:
+        time.sleep(0.2)
     assert _listening_sockets(port) == 2, "one SO_REUSEPORT socket per worker"
     before = _workers(server)
     assert len(before) == 2
