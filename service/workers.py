@@ -13,11 +13,17 @@ Here the parent binds one socket per worker to the same address with ``SO_REUSEP
 kernel then picks a socket for each new connection by a hash of its addresses, and a
 socket only takes part once its worker listens, i.e. after the model is loaded) and runs
 ``uvicorn.Server.run(sockets=[its socket])`` in each worker, the entry point uvicorn offers
-for process managers such as gunicorn. Over the same 40 runs: 17.95 on average, 21 or
-more in 2. The split is random, not exact. The parent restarts a worker that dies (on the
-same socket, so connections waiting on it are kept) and stops all on SIGINT or SIGTERM;
-uvicorn's supervisor extras (SIGHUP restart, SIGTTIN/SIGTTOU) are not offered here;
-``framing serve --shared-socket`` gives uvicorn's own supervisor back.
+for process managers such as gunicorn. Over 40 runs made the same way: 17.95 on average,
+21 or more in 2. The split is random, not exact. Since the lean ``/v1/score`` path scores
+the requests that arrive together in one call (service/app.py), a busier worker also
+batches more, and the split now weighs less on the tail: in 10 s runs with ``wrk -t2``
+the p99 of the two modes was within run-to-run noise; with ``wrk -t1`` (splits of 29/3
+and 28/4 on the shared socket) 10.6-15.5 ms shared, 8.2-13.5 ms here.
+
+The parent restarts a worker that dies (on the same socket, so connections waiting on it
+are kept) and stops all on SIGINT or SIGTERM. uvicorn's supervisor extras (health pings,
+SIGHUP restart, SIGTTIN/SIGTTOU) are not offered here; ``framing serve --shared-socket``
+gives uvicorn's own supervisor back.
 """
 
 from __future__ import annotations
