@@ -2,7 +2,7 @@
 
 Data flows one way: text -> ``features.analyse`` (a view relative to the sides) ->
 ``vectorize.FeatureSpace`` (TF-IDF n-gram and lexicon columns) -> two ``TiedLogistic``
-heads and the ``SpanTagger`` -> ``results.build_result``.
+heads and the ``SpanTagger`` -> ``results.build_results``.
 
 Direction is learned in side-relative classes (``A->B``, ``B->A``, ``mutual``,
 ``none``) and only named with the sides' names when a result is built, which is how one
@@ -19,7 +19,7 @@ from scipy import sparse
 
 from model.features import Analysed, ParagraphView, analyse, analyse_batch, swap_feature_name
 from model.heads import TiedLogistic
-from model.results import build_result, explain
+from model.results import build_results, explain
 from model.sides import SIDE_A, SIDE_B, Sides
 from model.spans import EVIDENCE_FEATURES, SpanTagger, loaded_spans, voice_evidence
 from model.vectorize import FeatureSpace
@@ -123,7 +123,8 @@ class FramingClassifier:
         if getattr(self, "_span_table", None) is None:
             self._span_table = self.span_tagger.table(self.features.tokens)
         batch = self.features.batch(views)
-        probabilities = self.span_tagger.batch_probabilities(batch.tokens, batch.ids, self._span_table)
+        probabilities = self.span_tagger.batch_probabilities(batch.vocabulary, batch.vocabulary_ids, batch.word_index,
+                                                             self._span_table)
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
         tfidf, lexicon = self.features.transform_parts(batch)
         return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
@@ -161,8 +162,7 @@ class FramingClassifier:
         loaded_index = loaded_p.argmax(axis=1)
         spans = loaded_spans(analysed.texts, analysed.starts, analysed.ends, analysed.party, batch.doc, probabilities,
                              loaded_index, self.span_tagger.threshold)
-        results = [build_result(d, l, s, sides, model_version)
-                   for d, l, s in zip(direction_p.tolist(), loaded_p.tolist(), spans)]
+        results = build_results(direction_p, loaded_p, spans, sides, model_version)
         if explain_top and self.direction and self.loaded:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
             for i, result in enumerate(results):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import compress
 
 import numpy as np
 
@@ -71,13 +70,12 @@ class ParagraphView:
 
 @dataclass
 class Analysed:
-    """A batch of paragraphs as the features see them, flat: paragraph k is
-    ``tokens[bounds[k]:bounds[k + 1]]``, with offsets ``starts``/``ends`` into its own text
-    and ``party`` flags (a party's words, not the outlet's). ``vocabulary[word_index[i]]``
-    is ``tokens[i]`` (see ``model.tokens``)."""
+    """A batch of paragraphs as the features see them, flat: paragraph k's tokens are
+    ``bounds[k]:bounds[k + 1]``, token i is ``vocabulary[word_index[i]]``, with offsets
+    ``starts``/``ends`` into its own text and ``party`` flags (a party's words, not the
+    outlet's). See ``model.tokens``."""
 
     texts: list[str]
-    tokens: list[str]
     vocabulary: list[str]
     word_index: np.ndarray
     starts: np.ndarray
@@ -90,7 +88,9 @@ class Analysed:
 
     def view(self, k: int) -> ParagraphView:
         a, b = int(self.bounds[k]), int(self.bounds[k + 1])
-        return ParagraphView(tuple(self.tokens[a:b]), tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
+        vocabulary = self.vocabulary
+        return ParagraphView(tuple(vocabulary[i] for i in self.word_index[a:b].tolist()),
+                             tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
                              tuple(self.party[a:b].tolist()))
 
     def views(self) -> list[ParagraphView]:
@@ -102,26 +102,24 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
     mention made one token ``side_a`` / ``side_b`` (third parties ``third_party``), each word's voice."""
     tokens = tokenize(texts)
     party = party_flags(tokens)
-    words, vocabulary, word_index = tokens.lowered, tokens.vocabulary, tokens.word_index
+    vocabulary, word_index = tokens.vocabulary, tokens.word_index
     start, end, doc = tokens.start, tokens.end, tokens.doc
     firsts, lasts, kinds = sides.find(tokens)
     if len(firsts):
         end, word_index = end.copy(), word_index.copy()
         word_index[firsts] = len(vocabulary) + kinds
         vocabulary = vocabulary + list(MENTION_TOKENS)
-        for first, which in zip(firsts.tolist(), kinds.tolist()):
-            words[first] = MENTION_TOKENS[which]
         end[firsts] = end[lasts - 1]
         longer = np.flatnonzero(lasts - firsts > 1)
         if len(longer):
-            keep = np.ones(len(words), dtype=bool)
-            for first, last in zip(firsts[longer].tolist(), lasts[longer].tolist()):
-                keep[first + 1:last] = False
-            words = list(compress(words, keep))
+            covered = np.zeros(len(word_index) + 1, dtype=np.int64)
+            np.add.at(covered, firsts[longer] + 1, 1)
+            np.add.at(covered, lasts[longer], -1)
+            keep = np.cumsum(covered[:-1]) == 0
             start, end, doc, party, word_index = start[keep], end[keep], doc[keep], party[keep], word_index[keep]
     offset = tokens.base[doc]
     bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
-    return Analysed(list(texts), words, vocabulary, word_index, start - offset, end - offset, party, bounds)
+    return Analysed(list(texts), vocabulary, word_index, start - offset, end - offset, party, bounds)
 
 
 def analyse(text: str, sides: Sides) -> ParagraphView:

@@ -21,6 +21,10 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TERMINAL = ".!?\"'\u201d\u2019)\u2026:;"
 _SITE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|\u00b7]\s+(?P<site>[^-\u2013\u2014|]{2,60})$")
 _SITE_SEARCH_FROM_END = 200  # the suffix is at most ~60 characters: no need to scan the whole paragraph
+# Every character but the plain space that ``str.split`` cuts at (``str.isspace``; a test checks the list).
+OTHER_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_OTHER_SPACE = re.compile(f"[{OTHER_SPACES}]")
 
 
 @dataclass(frozen=True)
@@ -113,17 +117,24 @@ class Splitter:
         sites = {site.lower() for _, site in suffixed_sites.values()}
         seen: set[str] = set()
         for i, text in enumerate(texts):
-            key = " ".join(text.split()).lower()
+            key = _comparable(text)
             if _TEASER_MARKER.match(text) or (_is_byline(text) and i >= len(texts) // 2):
                 for j in range(i, len(texts)):
                     keep[j] = False
                 break
             if key in seen or key in sites or _SOURCE_CREDIT.match(text):
                 keep[i] = False
-            elif i in suffixed_sites and " ".join(suffixed_sites[i][0].split()).lower() in seen:
+            elif i in suffixed_sites and _comparable(suffixed_sites[i][0]) in seen:
                 keep[i] = False
             seen.add(key)
         return keep
+
+
+def _comparable(text: str) -> str:
+    """The text as repeats are compared: runs of whitespace made one space, lower case."""
+    if "  " in text or text[:1] == " " or text[-1:] == " " or _OTHER_SPACE.search(text):
+        return " ".join(text.split()).lower()
+    return text.lower()
 
 
 def split_paragraphs(article: str) -> list[Paragraph]:

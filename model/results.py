@@ -19,38 +19,42 @@ QUOTED_WEIGHT = 0.25
 LOADED_NAMES = ("none", "quoted", "editorial")
 
 
-def lean(direction_p) -> float:
-    return float(direction_p[0] - direction_p[1])
+def lean(direction_p: np.ndarray) -> np.ndarray:
+    """P(A->B) - P(B->A) per row of direction probabilities (or for one row)."""
+    direction_p = np.asarray(direction_p, dtype=float)
+    return direction_p[..., 0] - direction_p[..., 1]
 
 
-def framing_score(direction_p, loaded_p) -> float:
-    one_sided = abs(lean(direction_p))
-    return float(1 - (1 - one_sided) * (1 - loaded_p[2]) * (1 - QUOTED_WEIGHT * loaded_p[1]))
+def framing_score(direction_p: np.ndarray, loaded_p: np.ndarray) -> np.ndarray:
+    """The noisy-OR above, per row (or for one row)."""
+    loaded_p = np.asarray(loaded_p, dtype=float)
+    return 1 - (1 - np.abs(lean(direction_p))) * (1 - loaded_p[..., 2]) * (1 - QUOTED_WEIGHT * loaded_p[..., 1])
 
 
-def build_result(direction_p: list[float], loaded_p: list[float], spans: list[dict], sides: Sides,
-                 model_version: str) -> dict:
-    """One paragraph's result from its heads' probabilities: plain floats, in the order
-    A->B, B->A, mutual, none and none, quoted, editorial (the label is the likeliest class,
-    the first one on a tie, as NumPy's argmax picks)."""
-    a_b, b_a, mutual, neither = direction_p
-    none, quoted, editorial = loaded_p
-    names = sides.directions
-    return {
-        "direction": {
-            "label": names[direction_p.index(max(direction_p))],
-            "probabilities": {names[0]: round(a_b, 4), names[1]: round(b_a, 4), names[2]: round(mutual, 4),
-                              names[3]: round(neither, 4)},
-        },
-        "loaded": {
-            "label": LOADED_NAMES[loaded_p.index(max(loaded_p))],
-            "probabilities": {"none": round(none, 4), "quoted": round(quoted, 4), "editorial": round(editorial, 4)},
-            "spans": spans,
-        },
-        "lean": round(lean(direction_p), 4),
-        "framing_score": round(framing_score(direction_p, loaded_p), 4),
-        "model_version": model_version,
-    }
+def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[list[dict]], sides: Sides,
+                  model_version: str) -> list[dict]:
+    """A batch's results from its heads' probabilities (rows in the order A->B, B->A, mutual,
+    none and none, quoted, editorial): plain floats rounded to 4 places; a label is the
+    likeliest class, the first one on a tie. Computed with NumPy over the batch, so a
+    paragraph's result does not depend on its batch mates."""
+    names, loaded_names = sides.directions, LOADED_NAMES
+    direction_labels = [names[k] for k in direction_p.argmax(axis=1).tolist()]
+    loaded_labels = [loaded_names[k] for k in loaded_p.argmax(axis=1).tolist()]
+    leans = np.round(lean(direction_p), 4).tolist()
+    framing = np.round(framing_score(direction_p, loaded_p), 4).tolist()
+    a, b, m, n = names
+    return [
+        {
+            "direction": {"label": d_label, "probabilities": {a: d[0], b: d[1], m: d[2], n: d[3]}},
+            "loaded": {"label": l_label, "probabilities": {"none": l[0], "quoted": l[1], "editorial": l[2]},
+                       "spans": s},
+            "lean": le,
+            "framing_score": f,
+            "model_version": model_version,
+        }
+        for d_label, d, l_label, l, s, le, f in zip(direction_labels, np.round(direction_p, 4).tolist(), loaded_labels,
+                                                    np.round(loaded_p, 4).tolist(), spans, leans, framing)
+    ]
 
 
 def readable_feature(name: str, sides: Sides) -> str:

@@ -153,11 +153,11 @@ class Sides:
                 kinds.append(int(kind[i]))
         single_kind = tokens.per_word(lambda w: MENTION_TOKENS.index(single[w][0]) if w in single else -1, None)
         hits = np.flatnonzero((single_kind >= 0) & ~covered[:n_words])
-        capitals = [i for i in hits.tolist() if single[tokens.lowered[i]][1]]
+        capitals = [i for i in hits.tolist() if single[tokens.word(i)][1]]
         if capitals:
             starts = tokens.start
             wrong = [i for i in capitals
-                     if not tokens.text[starts[i]:starts[i] + len(single[tokens.lowered[i]][1].lower())].isupper()]
+                     if not tokens.text[starts[i]:starts[i] + len(single[tokens.word(i)][1].lower())].isupper()]
             hits = hits[~np.isin(hits, wrong)] if wrong else hits
         first = np.concatenate([np.array(firsts, dtype=np.int64), hits])
         order = np.argsort(first, kind="stable")

@@ -97,12 +97,14 @@ class SpanTagger:
         probabilities[0] = np.nan
         return probabilities
 
-    def batch_probabilities(self, tokens: list[str], ids: np.ndarray, table: np.ndarray) -> np.ndarray:
-        """Token probabilities for a batch: a table lookup, words outside the vocabulary one by one."""
-        probabilities = table[ids]
-        for k in np.flatnonzero(ids == 0):
-            probabilities[k] = self.word_probability(tokens[k])
-        return probabilities
+    def batch_probabilities(self, vocabulary: list[str], vocabulary_ids: np.ndarray, word_index: np.ndarray,
+                            table: np.ndarray) -> np.ndarray:
+        """Token probabilities for a batch (token i is ``vocabulary[word_index[i]]``, with feature-space
+        id ``vocabulary_ids[...]``): a table lookup, words outside the table one by one."""
+        probabilities = table[vocabulary_ids]
+        for k in np.flatnonzero(vocabulary_ids == 0).tolist():
+            probabilities[k] = self.word_probability(vocabulary[k])
+        return probabilities[word_index]
 
 
 QUOTED, EDITORIAL = 1, 2

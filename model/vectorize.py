@@ -29,21 +29,25 @@ _START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
 
 
 class Batch:
-    """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to."""
+    """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to.
+    Token i is ``vocabulary[word_index[i]]`` (the batch's distinct words); its feature-space id
+    is ``ids[i]`` (0: a word the model has not seen)."""
 
     def __init__(self, views: list[ParagraphView] | Analysed, token_id: dict[str, int]):
         self.n = len(views)
         if isinstance(views, Analysed):
             lengths = np.diff(views.bounds)
-            self.tokens, self.party = views.tokens, views.party
-            ids = np.fromiter(map(token_id.get, views.vocabulary, repeat(0)), dtype=np.int64,
-                              count=len(views.vocabulary))
-            self.ids = ids[views.word_index]
+            self.vocabulary, self.word_index, self.party = views.vocabulary, views.word_index, views.party
         else:
             lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
-            self.tokens = list(chain.from_iterable(v.tokens for v in views))
-            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.tokens))
-            self.ids = np.fromiter(map(token_id.get, self.tokens, repeat(0)), dtype=np.int64, count=len(self.tokens))
+            tokens = list(chain.from_iterable(v.tokens for v in views))
+            place = dict(zip(dict.fromkeys(tokens), range(len(tokens))))
+            self.vocabulary = list(place)
+            self.word_index = np.fromiter(map(place.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(tokens))
+        self.vocabulary_ids = np.fromiter(map(token_id.get, self.vocabulary, repeat(0)), dtype=np.int64,
+                                          count=len(self.vocabulary))
+        self.ids = self.vocabulary_ids[self.word_index]
         self.doc = np.repeat(np.arange(self.n), lengths)
         self.lengths = lengths
         self.starts = np.concatenate([[0], np.cumsum(lengths)])
@@ -148,7 +152,9 @@ class FeatureSpace:
     def transform_parts(self, views: list[ParagraphView] | Analysed | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The TF-IDF columns (sparse) and the lexicon columns (dense), unstacked."""
         batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
-        rows, cols = [], []
+        n_sparse = int(self.offsets[-1])
+        bits = max(n_sparse - 1, 1).bit_length()  # a (paragraph, column) pair is paragraph << bits | column
+        found = []
         lookups = self._lookups()
         for (_, _, table), lookup, (_, _, codes, docs), offset in zip(self.tables, lookups, self._all_codes(batch),
                                                                       self.offsets):
@@ -160,14 +166,12 @@ class FeatureSpace:
             else:
                 at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
                 hit = table[at] == codes
-            rows.append(docs[hit])
-            cols.append(at[hit] + offset)
-        n_sparse = int(self.offsets[-1])
-        if rows:
-            keys, counts = np.unique(np.concatenate(rows) * n_sparse + np.concatenate(cols), return_counts=True)
+            found.append((docs[hit] << bits) | (at[hit] + offset))
+        if found:
+            keys, counts = np.unique(np.concatenate(found), return_counts=True)
         else:
             keys, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        row, col = np.divmod(keys, n_sparse) if n_sparse else (keys, keys)
+        row, col = keys >> bits, keys & ((1 << bits) - 1)
         weight = (1.0 + np.log(counts)) * self.idf[col]
         slot = row * len(GROUPS) + self.group_of_column[col]
         norms = np.sqrt(np.bincount(slot, weights=weight * weight, minlength=batch.n * len(GROUPS)))

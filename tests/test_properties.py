@@ -5,6 +5,7 @@ classifier, and offsets always lie inside the text."""
 from __future__ import annotations
 
 import re
+import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,41 @@ def test_words_are_exactly_what_the_word_pattern_finds(text):
     assert list(zip(tokens.start.tolist(), tokens.end.tolist())) == words(text)
     assert tokens.lowered == [text[a:b].lower().replace("\u2019", "'") for a, b in words(text)] or \
         len(text.lower()) != len(text)
+
+
+def test_words_that_collide_in_the_hash_are_still_told_apart(monkeypatch):
+    """With a hash that cannot tell anagrams apart, the character check must catch it."""
+    import model.tokens as tokens_module
+
+    monkeypatch.setattr(tokens_module, "_P", 1)
+    monkeypatch.setattr(tokens_module, "_P_INVERSE", 1)
+    text = "Dog bites god; the dog saw a God, and stop spot post pots tops"
+    tokens = tokenize([text])
+    assert tokens.lowered == [text[a:b].lower() for a, b in words(text)]
+    assert len(tokens.vocabulary) == len(set(tokens.lowered))
+
+
+@SETTINGS
+@given(st.lists(texts, min_size=1, max_size=8))
+def test_each_distinct_word_of_a_batch_gets_one_place(paragraphs):
+    tokens = tokenize(paragraphs)
+    assert len(tokens.vocabulary) == len(set(tokens.vocabulary))
+    assert tokens.lowered == [w for text in paragraphs for w in tokenize([text]).lowered]
+
+
+def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
+    from model.paragraphs import OTHER_SPACES
+
+    assert OTHER_SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " ")
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["a", "A", " ", "  ", "\t", "\n", "\u00a0", "\u3000", "\u2009", "\u200b", "x"]),
+                max_size=12).map("".join))
+def test_repeat_detection_compares_text_as_whitespace_runs_and_case_folded(text):
+    from model.paragraphs import _comparable
+
+    assert _comparable(text) == " ".join(text.split()).lower()
 
 
 PUNCTUATED = st.lists(st.sampled_from(PIECES + [".", "!", "?", "\u2026", ")", "]", "'", '"', "\u201d", "\u2019", " ",
