@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -360,13 +362,45 @@ def test_output_inside_the_folder_is_not_scored(tmp_path, store):
 
 # ------------------------------------------------------------------ engines
 
-def test_process_pool_matches_inline(tmp_path, store, synthetic):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_process_pool_matches_inline(tmp_path, store, synthetic, monkeypatch, start):
+    if start == "spawn":
+        monkeypatch.setattr(batch, "_can_fork", lambda: False)
+    elif not batch._can_fork():
+        pytest.skip("another thread runs in this test process, so score-folder would not fork")
+    methods = []
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", lambda **kw: methods.append(kw["mp_context"].get_start_method())
+                        or ProcessPoolExecutor(**kw))
     inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
     pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False,
                           chunk_bytes=6000)
+    assert methods == [start]
     assert inline.workers == 1 and pooled.workers == 2
     assert canonical(read_rows(tmp_path / "pool.jsonl")) == canonical(read_rows(tmp_path / "inline.jsonl"))
     # chunks are written in order, so the files are identical byte for byte
+    assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
+
+
+def _die_on_first_sight(marker: Path, real):
+    """A paragraph splitter that kills the scoring process the first time it meets 'Kabul'
+    (the marker file makes it once per test, in whichever process forks from this one)."""
+    def split(text):
+        if "Kabul" in text and not marker.exists():
+            marker.touch()
+            os._exit(17)
+        return real(text)
+    return split
+
+
+def test_a_scoring_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path, store, synthetic, monkeypatch):
+    if not batch._can_fork():
+        pytest.skip("another thread runs in this test process; the fault is injected through a fork")
+    reference = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
+    monkeypatch.setattr(batch, "split_paragraphs", _die_on_first_sight(tmp_path / "died", batch.split_paragraphs))
+    summary = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False,
+                           chunk_bytes=6000)
+    assert (tmp_path / "died").exists(), "no scoring process was killed"
+    assert summary.articles == reference.articles and summary.problem_count == 0
     assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
 
 
