@@ -85,6 +85,82 @@ def _cue_sequence(batch: Batch, cue_of: np.ndarray) -> tuple[np.ndarray, np.ndar
     return out, np.repeat(np.arange(batch.n), counts + 2)
 
 
+class _DenseLookup:
+    """Columns of n-grams whose codes are few (unigrams, voiced words, cue patterns): an array
+    from code to position (-1: not a column), one index per n-gram."""
+
+    def __init__(self, table: np.ndarray, order: int, base: int):
+        self.order, self.base = order, base
+        self.position = np.full(base ** order, -1, dtype=np.int64)
+        self.position[table] = np.arange(len(table))
+
+    def find(self, seq: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        codes, docs = _ngram_codes(seq, doc, self.order, self.base)
+        at = self.position[codes]
+        hit = at >= 0
+        return docs[hit], at[hit]
+
+
+class _TrieLookup:
+    """Columns of word n-grams (too many codes for an array): a trie over the table's n-grams,
+    each level a dense array over (prefix so far, this position's word), the words that occur
+    at a position numbered compactly. Finding a column is two lookups per word of the n-gram."""
+
+    MAX_ENTRIES = 1 << 22
+
+    def __init__(self, table: np.ndarray, order: int, base: int):
+        self.order = order
+        self.words: list[np.ndarray] = []        # per position: token id -> compact word number, or -1
+        self.next: list[np.ndarray | None] = []  # per position: prefix * width + word -> next prefix (or column)
+        self.widths: list[int] = []
+        prefix, prefixes = np.zeros(len(table), dtype=np.int64), 1
+        for j in range(order):
+            digit = table // base ** (order - 1 - j) % base
+            distinct, word = np.unique(digit, return_inverse=True)
+            number = np.full(base, -1, dtype=np.int64)
+            number[distinct] = np.arange(len(distinct))
+            key = prefix * len(distinct) + word
+            if prefixes * len(distinct) > self.MAX_ENTRIES:
+                raise ValueError("n-gram table too large for a dense trie")
+            step = np.full(prefixes * len(distinct), -1, dtype=np.int32)
+            if j == order - 1:  # the table is sorted and distinct: its own positions end the walk
+                step[key] = np.arange(len(table))
+            else:
+                distinct_keys, prefix = np.unique(key, return_inverse=True)
+                step[distinct_keys] = np.arange(len(distinct_keys))
+                prefixes = len(distinct_keys)
+            self.words.append(number)
+            self.next.append(step if j else None)
+            self.widths.append(len(distinct))
+
+    def find(self, seq: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        last = len(seq) - self.order + 1
+        if last <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        at = np.flatnonzero((self.words[0][seq[:last]] >= 0) & (doc[:last] == doc[self.order - 1:self.order - 1 + last]))
+        state = self.words[0][seq[at]]
+        for j in range(1, self.order):
+            word = self.words[j][seq[at + j]]
+            live = word >= 0
+            at, state = at[live], self.next[j][state[live] * self.widths[j] + word[live]].astype(np.int64)
+            live = state >= 0
+            at, state = at[live], state[live]
+        return doc[at], state
+
+
+class _SortedLookup:
+    """Columns of n-grams by binary search in the sorted table (when no other lookup fits)."""
+
+    def __init__(self, table: np.ndarray, order: int, base: int):
+        self.table, self.order, self.base = table, order, base
+
+    def find(self, seq: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        codes, docs = _ngram_codes(seq, doc, self.order, self.base)
+        at = np.minimum(np.searchsorted(self.table, codes), len(self.table) - 1)
+        hit = self.table[at] == codes
+        return docs[hit], at[hit]
+
+
 class FeatureSpace:
     def __init__(self, min_df: int = 2):
         self.min_df = min_df
@@ -154,19 +230,14 @@ class FeatureSpace:
         batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
         n_sparse = int(self.offsets[-1])
         bits = max(n_sparse - 1, 1).bit_length()  # a (paragraph, column) pair is paragraph << bits | column
+        cues, cue_doc = _cue_sequence(batch, self.cue_of)
+        sequences = {"words": (batch.ids, batch.doc), "cues": (cues, cue_doc),
+                     "voiced": (batch.ids * 2 + batch.party, batch.doc)}
         found = []
-        lookups = self._lookups()
-        for (_, _, table), lookup, (_, _, codes, docs), offset in zip(self.tables, lookups, self._all_codes(batch),
-                                                                      self.offsets):
-            if not len(codes) or not len(table):
-                continue
-            if lookup is not None:
-                at = lookup[codes]
-                hit = at >= 0
-            else:
-                at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
-                hit = table[at] == codes
-            found.append((docs[hit] << bits) | (at[hit] + offset))
+        for (group, _, table), lookup, offset in zip(self.tables, self._lookups(), self.offsets):
+            if len(table):
+                docs, at = lookup.find(*sequences[group])
+                found.append((docs << bits) | (at + offset))
         if found:
             keys, counts = np.unique(np.concatenate(found), return_counts=True)
         else:
@@ -181,22 +252,22 @@ class FeatureSpace:
         tfidf = sparse.csr_matrix((weight, col.astype(np.int32), indptr), shape=(batch.n, n_sparse))
         return tfidf, self._lexicon(batch)
 
-    def _lookups(self) -> list[np.ndarray | None]:
-        """Per n-gram table whose codes are few (unigrams, voiced words, cue patterns): a dense
-        array from code to position (-1: not a feature), so finding a column is one index
-        instead of a binary search. Word bigrams and trigrams stay binary searches. Cached,
-        not pickled."""
+    def _lookups(self) -> list:
+        """How each n-gram table finds its columns: a dense array where the codes are few
+        (unigrams, voiced words, cue patterns), a dense trie for word bigrams and trigrams, a
+        binary search if neither fits. Built at first use, not pickled."""
         cached = getattr(self, "_lookup_cache", None)
         if cached is None:
             cached = []
             for group, order, table in self.tables:
                 base = len(CUE_NAMES) if group == "cues" else len(self.tokens) * (2 if group == "voiced" else 1)
-                if base ** order > DENSE_LOOKUP_MAX:
-                    cached.append(None)
+                if base ** order <= DENSE_LOOKUP_MAX:
+                    cached.append(_DenseLookup(table, order, base))
                     continue
-                lookup = np.full(base ** order, -1, dtype=np.int64)
-                lookup[table] = np.arange(len(table))
-                cached.append(lookup)
+                try:
+                    cached.append(_TrieLookup(table, order, base))
+                except ValueError:
+                    cached.append(_SortedLookup(table, order, base))
             self._lookup_cache = cached
         return cached
 

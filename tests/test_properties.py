@@ -94,6 +94,22 @@ def test_each_distinct_word_of_a_batch_gets_one_place(paragraphs):
     assert tokens.lowered == [w for text in paragraphs for w in tokenize([text]).lowered]
 
 
+@SETTINGS
+@given(st.integers(2, 3), st.integers(2, 40), st.data())
+def test_the_trie_finds_exactly_the_columns_a_binary_search_finds(order, base, data):
+    import numpy as np
+
+    from model.vectorize import _SortedLookup, _TrieLookup
+
+    table = np.unique(np.array(data.draw(st.lists(st.integers(0, base ** order - 1), min_size=1, max_size=60)),
+                               dtype=np.int64))
+    seq = np.array(data.draw(st.lists(st.integers(0, base - 1), max_size=80)), dtype=np.int64)
+    doc = np.sort(np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(seq), max_size=len(seq))), dtype=np.int64))
+    found = _TrieLookup(table, order, base).find(seq, doc)
+    expected = _SortedLookup(table, order, base).find(seq, doc)
+    assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
+
+
 def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
     from model.paragraphs import OTHER_SPACES
 
