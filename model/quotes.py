@@ -18,9 +18,6 @@ Everything else is the outlet's voice ("editorial").
 from __future__ import annotations
 
 import re
-from itertools import groupby
-from operator import itemgetter
-
 import numpy as np
 
 from model.tokens import JOIN, Tokens, char_class, positions_of, tokenize
@@ -165,19 +162,61 @@ def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
 def party_flags(tokens: Tokens) -> np.ndarray:
     """For each word of the batch: does it lie in a party's words (quoted or attributed)?"""
     starts, ends = attributed_spans(tokens)
-    marks = positions_of(tokens.points, _MARKS_SET)
-    if len(marks):
-        owner = np.searchsorted(tokens.base, marks, side="right") - 1
-        text, base, quoted = tokens.text, tokens.base.tolist(), []
-        for k, group in groupby(zip(owner.tolist(), marks.tolist()), key=itemgetter(0)):
-            quoted += _quotes(text, [(i, text[i]) for _, i in group], base[k], base[k + 1] - len(JOIN))
-        if quoted:
-            starts = np.concatenate([starts, np.array([a for a, _ in quoted], dtype=np.int64)])
-            ends = np.concatenate([ends, np.array([b for _, b in quoted], dtype=np.int64)])
+    quoted_starts, quoted_ends = quoted_spans(tokens)
+    starts, ends = np.concatenate([starts, quoted_starts]), np.concatenate([ends, quoted_ends])
     inside = np.zeros(len(tokens.start) + 1, dtype=np.int64)
     np.add.at(inside, np.searchsorted(tokens.start, starts, side="left"), 1)
     np.add.at(inside, np.searchsorted(tokens.start, ends, side="left"), -1)
     return np.cumsum(inside[:-1]) > 0
+
+
+_STRAIGHT, _OPENING, _CLOSING_DOUBLE, _APOSTROPHE, _OTHER_MARK = range(5)
+_MARK_KIND = np.full(max(map(ord, _MARKS_SET)) + 1, _OTHER_MARK, dtype=np.int8)
+_MARK_KIND[[ord('"'), ord("\u201c"), ord("\u201d"), ord("\u2019")]] = [_STRAIGHT, _OPENING, _CLOSING_DOUBLE, _APOSTROPHE]
+
+
+def quoted_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """Quote regions of a whole batch (as ``_quotes`` finds them per paragraph), as (start, end)
+    offsets into ``tokens.text``.
+
+    Most paragraphs only pair straight or curly double quotes: with no \u2018 in a paragraph
+    its \u2019 marks are apostrophes (they could only close a \u2018), and if the rest alternate
+    opening and matching closing marks ("...", \u201c...\u201d; a last opening mark runs to the
+    paragraph's end), the regions are those pairs, found with NumPy. Any other paragraph
+    (guillemets, single quotes, stray marks) is read mark by mark."""
+    every = positions_of(tokens.points, _MARKS_SET)
+    n = len(tokens.texts)
+    if not len(every):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    every_owner = np.searchsorted(tokens.base, every, side="right") - 1
+    every_kind = _MARK_KIND[tokens.points[every]]
+    plain = np.bincount(every_owner[every_kind == _OTHER_MARK], minlength=n) == 0
+    counted = every_kind != _APOSTROPHE
+    marks, owner, kind = every[counted], every_owner[counted], every_kind[counted]
+    rank = np.arange(len(marks)) - np.searchsorted(owner, owner, side="left")
+    previous = np.concatenate([[_STRAIGHT], kind[:-1]])
+    fits = np.where(rank % 2 == 0, kind != _CLOSING_DOUBLE,
+                    kind == np.where(previous == _STRAIGHT, _STRAIGHT, _CLOSING_DOUBLE))
+    plain &= np.bincount(owner[~fits], minlength=n) == 0
+
+    opening = np.flatnonzero(plain[owner] & (rank % 2 == 0))
+    closing = opening + 1
+    paired = closing < len(marks)
+    paired[paired] = owner[closing[paired]] == owner[opening[paired]]
+    starts = [marks[opening]]
+    ends = [np.where(paired, marks[np.minimum(closing, len(marks) - 1)] + 1, tokens.base[owner[opening] + 1] - len(JOIN))]
+
+    hard = np.flatnonzero(~plain).tolist()
+    if hard:
+        text, base, regions = tokens.text, tokens.base.tolist(), []
+        lows = np.searchsorted(every_owner, hard, side="left").tolist()
+        highs = np.searchsorted(every_owner, hard, side="right").tolist()
+        for k, low, high in zip(hard, lows, highs):
+            regions += _quotes(text, [(i, text[i]) for i in every[low:high].tolist()], base[k], base[k + 1] - len(JOIN))
+        if regions:
+            starts.append(np.array([a for a, _ in regions], dtype=np.int64))
+            ends.append(np.array([b for _, b in regions], dtype=np.int64))
+    return np.concatenate(starts), np.concatenate(ends)
 
 
 def _sentence_marks(points: np.ndarray) -> np.ndarray:

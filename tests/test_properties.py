@@ -110,6 +110,22 @@ def test_the_trie_finds_exactly_the_columns_a_binary_search_finds(order, base, d
     assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
 
 
+QUOTED = st.lists(st.sampled_from(['"', "\u201c", "\u201d", "\u2019", "\u2018", "\u00ab", "\u00bb", "\u201e", "'",
+                                   " word ", "Pakistan\u2019s", "x"]), max_size=14).map("".join)
+
+
+@SETTINGS
+@given(st.lists(QUOTED, min_size=1, max_size=5))
+def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
+    from model.quotes import quoted_spans
+
+    tokens = tokenize(paragraphs)
+    starts, ends = quoted_spans(tokens)
+    expected = [(a + int(tokens.base[k]), b + int(tokens.base[k]))
+                for k, text in enumerate(paragraphs) for a, b in quote_regions(text)]
+    assert sorted(zip(starts.tolist(), ends.tolist())) == sorted(expected)
+
+
 def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
     from model.paragraphs import OTHER_SPACES
 
