@@ -9,7 +9,7 @@ dropped (see ``Splitter`` for the rules), never labelled or scored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _SOURCE_CREDIT = re.compile(r"^(source|sources|by|photo|image|credit|credits|copyright|©)\s*[:\-]", re.I)
 _TEASER_MARKER = re.compile(
@@ -27,8 +27,7 @@ OTHER_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\
 _OTHER_SPACE = re.compile(f"[{OTHER_SPACES}]")
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     index: int
     start: int
     end: int
@@ -89,8 +88,7 @@ class Splitter:
         blocks = self._blocks(article)
         texts = [article[s:e] for s, e in blocks]
         keep = self._furniture_mask(texts)
-        kept = [Paragraph(index=i, start=s, end=e, text=article[s:e])
-                for i, (s, e) in enumerate(b for b, k in zip(blocks, keep) if k)]
+        kept = [Paragraph(i, s, e, article[s:e]) for i, (s, e) in enumerate(b for b, k in zip(blocks, keep) if k)]
         return kept, [b for b, k in zip(blocks, keep) if not k]
 
     def _blocks(self, article: str) -> list[tuple[int, int]]:
@@ -111,6 +109,9 @@ class Splitter:
         keep = [True] * len(texts)
         suffixed_sites = {}
         for i, text in enumerate(texts):
+            tail = text[-_SITE_SEARCH_FROM_END:]
+            if not ("-" in tail or "\u2013" in tail or "\u2014" in tail or "|" in tail or "\u00b7" in tail):
+                continue  # no separator the suffix pattern could start at
             match = _SITE_SUFFIX.search(text, max(0, len(text) - _SITE_SEARCH_FROM_END))
             if match:
                 suffixed_sites[i] = (text[:match.start()].strip(), match.group("site").strip())
@@ -131,8 +132,9 @@ class Splitter:
 
 
 def _comparable(text: str) -> str:
-    """The text as repeats are compared: runs of whitespace made one space, lower case."""
-    if "  " in text or text[:1] == " " or text[-1:] == " " or _OTHER_SPACE.search(text):
+    """The text as repeats are compared: runs of whitespace made one space, lower case. (Every
+    space but the plain one is unprintable, so a printable text needs no search for them.)"""
+    if "  " in text or text[:1] == " " or text[-1:] == " " or (not text.isprintable() and _OTHER_SPACE.search(text)):
         return " ".join(text.split()).lower()
     return text.lower()
 

@@ -130,6 +130,7 @@ def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space()
     from model.paragraphs import OTHER_SPACES
 
     assert OTHER_SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " ")
+    assert not any(c.isprintable() for c in OTHER_SPACES)
 
 
 @SETTINGS
