@@ -133,7 +133,7 @@ def markdown(results: dict) -> str:
     if "mb_per_s" in fo:
         last = fo["runs"][-1]
         lines += [
-            f"| `score-folder`, {last['text_mb']:.0f} MB of plain text ({last['paragraphs']:,} paragraphs), local engine, {last['workers']} workers (MB/s) | {fo['mb_per_s']:.2f} | target 10 | {_ratio(fo['mb_per_s'], 10)} |",
+            f"| `score-folder`, {last['text_mb']:.0f} MB of plain text ({last['paragraphs']:,} paragraphs, {last['seconds']:.1f} s), local engine, {last['workers']} workers (MB/s; median of {last.get('repeats', 1)} runs, slowest–fastest {last.get('mb_per_s_min', fo['mb_per_s']):.2f}–{last.get('mb_per_s_max', fo['mb_per_s']):.2f}) | {fo['mb_per_s']:.2f} | target 10 | {_ratio(fo['mb_per_s'], 10)} |",
             f"| same (paragraphs/s) | {fo['paragraphs_per_s']:,.0f} | — | — |",
             f"| `score-folder` peak memory, main process / a worker (MB RSS), largest folder | {fo['peak_rss_main_mb']:.0f} / {fo['peak_rss_worker_mb']:.0f} | bounded | — |",
         ]
