@@ -15,7 +15,6 @@ read from ``../shared/external/lexicons`` for comparison only).
 
 from __future__ import annotations
 
-import ast
 import csv
 import json
 import os
@@ -30,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from model.classifier import LOADED, FramingClassifier, TrainingExample
+from model.classifier import FramingClassifier, TrainingExample
 from model.quotes import party_regions, voice_at
 from model.sides import PROJECT_ROOT, default_sides
 from training.metrics import span_figures

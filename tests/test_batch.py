@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -362,45 +361,67 @@ def test_output_inside_the_folder_is_not_scored(tmp_path, store):
 
 # ------------------------------------------------------------------ engines
 
-@pytest.mark.parametrize("start", ["fork", "spawn"])
-def test_process_pool_matches_inline(tmp_path, store, synthetic, monkeypatch, start):
-    if start == "spawn":
-        monkeypatch.setattr(batch, "_can_fork", lambda: False)
-    elif not batch._can_fork():
-        pytest.skip("another thread runs in this test process, so score-folder would not fork")
+# A fork needs a single-threaded process, and this test process is not one (the OpenAPI fuzz tests
+# start an event-loop thread), so runs that should fork go in a fresh interpreter.
+POOL_RUN = """
+import json, os, sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from service import batch
+
+folder, out, store, fault = sys.argv[1:5]
+methods = []
+def pool(**kw):
+    methods.append(kw["mp_context"].get_start_method())
+    return ProcessPoolExecutor(**kw)
+batch.ProcessPoolExecutor = pool
+if fault:  # kill the scoring process the first time it meets 'Kabul' (once: the marker file)
+    real = batch.split_paragraphs
+    def split(text):
+        if "Kabul" in text and not os.path.exists(fault):
+            open(fault, "w").close()
+            os._exit(17)
+        return real(text)
+    batch.split_paragraphs = split
+summary = batch.score_folder(Path(folder), Path(out), model_dir=Path(store), jobs=2, progress=False, chunk_bytes=6000)
+print(json.dumps({"methods": methods, "articles": summary.articles, "problems": summary.problem_count}))
+"""
+
+
+def pool_run(folder: Path, out: Path, store: Path, fault: Path | None = None) -> dict:
+    done = subprocess.run([sys.executable, "-c", POOL_RUN, str(folder), str(out), str(store), str(fault or "")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_forked_process_pool_matches_inline(tmp_path, store, synthetic):
+    inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
+    pooled = pool_run(synthetic, tmp_path / "pool.jsonl", store)
+    assert pooled["methods"] == ["fork"] and pooled["articles"] == inline.articles
+    # chunks are written in order, so the files are identical byte for byte
+    assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
+
+
+def test_spawned_process_pool_matches_inline(tmp_path, store, synthetic, monkeypatch):
     methods = []
+    monkeypatch.setattr(batch, "_can_fork", lambda: False)
     monkeypatch.setattr(batch, "ProcessPoolExecutor", lambda **kw: methods.append(kw["mp_context"].get_start_method())
                         or ProcessPoolExecutor(**kw))
     inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
     pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False,
                           chunk_bytes=6000)
-    assert methods == [start]
-    assert inline.workers == 1 and pooled.workers == 2
+    assert methods == ["spawn"] and inline.workers == 1 and pooled.workers == 2
     assert canonical(read_rows(tmp_path / "pool.jsonl")) == canonical(read_rows(tmp_path / "inline.jsonl"))
-    # chunks are written in order, so the files are identical byte for byte
     assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
 
 
-def _die_on_first_sight(marker: Path, real):
-    """A paragraph splitter that kills the scoring process the first time it meets 'Kabul'
-    (the marker file makes it once per test, in whichever process forks from this one)."""
-    def split(text):
-        if "Kabul" in text and not marker.exists():
-            marker.touch()
-            os._exit(17)
-        return real(text)
-    return split
-
-
-def test_a_scoring_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path, store, synthetic, monkeypatch):
-    if not batch._can_fork():
-        pytest.skip("another thread runs in this test process; the fault is injected through a fork")
-    reference = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
-    monkeypatch.setattr(batch, "split_paragraphs", _die_on_first_sight(tmp_path / "died", batch.split_paragraphs))
-    summary = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False,
-                           chunk_bytes=6000)
+def test_a_scoring_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path, store, synthetic):
+    inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
+    pooled = pool_run(synthetic, tmp_path / "pool.jsonl", store, fault=tmp_path / "died")
     assert (tmp_path / "died").exists(), "no scoring process was killed"
-    assert summary.articles == reference.articles and summary.problem_count == 0
+    assert pooled["methods"][0] == "fork" and len(pooled["methods"]) == 2  # the pool was started again
+    assert pooled["articles"] == inline.articles and pooled["problems"] == 0
     assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
 
 

@@ -4,7 +4,6 @@ classifier, and offsets always lie inside the text."""
 
 from __future__ import annotations
 
-import re
 import sys
 
 from hypothesis import HealthCheck, given, settings

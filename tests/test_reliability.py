@@ -18,7 +18,7 @@ import pytest
 from model.labels import load_corpus
 from model.store import current_version, load_current, save_version
 from service import retrain
-from tests.test_service import AUTH, TEXT, TOKEN, _wait_job
+from tests.test_service import AUTH, TOKEN
 
 
 def _job(store, force=False):
