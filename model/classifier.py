@@ -17,7 +17,7 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
-from model.features import Analysed, ParagraphView, analyse, analyse_batch, swap_feature_name
+from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import build_results, explain
 from model.sides import SIDE_A, SIDE_B, Sides
@@ -60,7 +60,7 @@ class FramingClassifier:
         self.class_weight = class_weight
 
     def views(self, examples: list[TrainingExample]) -> list[ParagraphView]:
-        return [analyse(e.text, e.sides) for e in examples]
+        return analyse_many([e.text for e in examples], [e.sides for e in examples])
 
     def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> "FramingClassifier":
         views = views if views is not None else self.views(examples)

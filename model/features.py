@@ -126,6 +126,21 @@ def analyse(text: str, sides: Sides) -> ParagraphView:
     return analyse_batch([text], sides).view(0)
 
 
+def analyse_many(texts: list[str], sides: list[Sides], batch: int = 768) -> list[ParagraphView]:
+    """``[analyse(t, s) for t, s in zip(texts, sides)]``, read in batches of paragraphs that share
+    their sides (a batch reads each paragraph as if alone, so the views are the same)."""
+    views: list[ParagraphView | None] = [None] * len(texts)
+    groups: dict[int, list[int]] = {}
+    for i, s in enumerate(sides):
+        groups.setdefault(id(s), []).append(i)
+    for rows in groups.values():
+        for k in range(0, len(rows), batch):
+            part = rows[k:k + batch]
+            for i, view in zip(part, analyse_batch([texts[i] for i in part], sides[part[0]]).views()):
+                views[i] = view
+    return views
+
+
 LEXICON_FEATURES = (
     "lex:editorial_strong", "lex:quoted_strong", "lex:editorial_valence", "lex:quoted_valence",
     "lex:editorial_subjective", "lex:quoted_subjective", "lex:editorial_booster", "lex:quoted_booster",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.features import analyse
+from model.features import analyse_many
 from model.store import load_current
 from training.data import load_dataset
 
@@ -36,7 +36,7 @@ def main() -> None:
     dataset = load_dataset()
     for origin in ("seed", "authored"):
         rows = [i for i, o in enumerate(dataset.origins) if o == origin]
-        views = [analyse(dataset.examples[i].text, dataset.examples[i].sides) for i in rows]
+        views = analyse_many([dataset.examples[i].text for i in rows], [dataset.examples[i].sides for i in rows])
         for head, shares in group_shares(model.classifier, views).items():
             print(f"{origin:9} {head:10} " + "  ".join(f"{g} {v:.0%}" for g, v in shares.items()))
 

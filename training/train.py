@@ -22,7 +22,7 @@ from scipy.special import softmax
 from sklearn.model_selection import GroupKFold
 
 from model.classifier import DIRECTIONS, LOADED, FramingClassifier, SWAP_DIRECTION
-from model.features import analyse
+from model.features import analyse_many
 from model.store import new_version, save_version, store_dir
 from training.data import Dataset, load_dataset
 from training.metrics import classification_figures, expected_calibration_error, span_figures
@@ -48,6 +48,10 @@ def _fit_fold(examples, views, train_index, test_index, params):
     return test_index, direction, loaded, spans
 
 
+def _views(dataset: Dataset):
+    return analyse_many([e.text for e in dataset.examples], [e.sides for e in dataset.examples])
+
+
 def _fit_all(examples, views, params):
     return FramingClassifier(**params).fit(examples, views)
 
@@ -56,7 +60,7 @@ def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -
                    with_final: bool = False):
     """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
     in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier))."""
-    views = views if views is not None else [analyse(e.text, e.sides) for e in dataset.examples]
+    views = views if views is not None else _views(dataset)
     n = len(dataset.examples)
     splits = min(folds, len(set(dataset.groups)))
     if splits < 2:
@@ -104,9 +108,9 @@ def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
     rows = [i for i, e in enumerate(dataset.examples) if e.direction is not None]
     if not rows:
         return {"n": 0}
-    originals = [analyse(dataset.examples[i].text, dataset.examples[i].sides) for i in rows]
-    swapped = [analyse(dataset.examples[i].sides.swap_text(dataset.examples[i].text), dataset.examples[i].sides)
-               for i in rows]
+    sides = [dataset.examples[i].sides for i in rows]
+    originals = analyse_many([dataset.examples[i].text for i in rows], sides)
+    swapped = analyse_many([s.swap_text(dataset.examples[i].text) for s, i in zip(sides, rows)], sides)
     d0, l0 = classifier.predict_proba(originals)
     d1, l1 = classifier.predict_proba(swapped)
     same = [SWAP_DIRECTION.get(DIRECTIONS[a], DIRECTIONS[a]) == DIRECTIONS[b] and c == d
@@ -121,7 +125,7 @@ def train(labels_dir=None, out=None, params: dict | None = None, folds: int = 5,
     started = time.perf_counter()
     dataset = load_dataset(labels_dir) if labels_dir is not None else load_dataset()
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
-    views = [analyse(e.text, e.sides) for e in dataset.examples]
+    views = _views(dataset)
     log(f"grouped {folds}-fold cross-validation ...")
     oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, views=views, with_final=True)
 
