@@ -5,8 +5,9 @@ How it runs::
     walk the folder (service.readers.Walker, lazily)       main process
       -> skip articles already in the output (by path and content hash)
       -> chunks of articles (raw bytes, ~256 kB)
-      -> score_chunk: decode / extract, split, score in     worker processes, or Dask workers,
-         batches, encode each article's rows               each loading the verified model once
+      -> score_chunk: decode / extract, split, score in     worker processes (forked with the
+         batches, encode each article's rows               verified model loaded, or spawned to
+                                                           load it once each), or Dask workers
       -> append each chunk's rows to the output, in order   main process
 
 Memory stays bounded whatever the folder's size: the folder is never listed whole (one
