@@ -21,7 +21,7 @@ from model.features import Analysed, ParagraphView, analyse_batch, analyse_many,
 from model.heads import TiedLogistic
 from model.results import build_results, explain
 from model.sides import SIDE_A, SIDE_B, Sides
-from model.spans import EVIDENCE_FEATURES, SpanTagger, loaded_spans, voice_evidence
+from model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
 from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
@@ -66,9 +66,10 @@ class FramingClassifier:
         views = views if views is not None else self.views(examples)
         both = views + [swap_view(v) for v in views]
         span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
+        labels = dict(zip(span_rows, in_spans([views[i] for i in span_rows], [examples[i].spans for i in span_rows])))
         self.span_tagger = SpanTagger(C=self.span_C).fit([views[i] for i in span_rows],
-                                                         [examples[i].spans for i in span_rows])
-        evidence = self._out_of_fold_evidence(examples, views, span_rows)
+                                                         labels=[labels[i] for i in span_rows])
+        evidence = self._out_of_fold_evidence(views, span_rows, labels)
         self.features = FeatureSpace(min_df=self.min_df).fit(both)
         X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))],
                           format="csr")
@@ -95,7 +96,7 @@ class FramingClassifier:
             self.loaded.fit(X[rows], labels, self.feature_perm)
         return self
 
-    def _out_of_fold_evidence(self, examples, views, span_rows, folds: int = 5) -> np.ndarray:
+    def _out_of_fold_evidence(self, views, span_rows, labels: dict[int, list[bool]], folds: int = 5) -> np.ndarray:
         """Span evidence for training rows from taggers that never saw those rows' spans."""
         probabilities = [self.span_tagger.token_probabilities(v) for v in views]
         order = np.random.default_rng(0).permutation(len(span_rows))
@@ -103,7 +104,7 @@ class FramingClassifier:
             held = [span_rows[j] for j in order[k::folds]]
             held_set = set(held)
             kept = [i for i in span_rows if i not in held_set]
-            tagger = SpanTagger(C=self.span_C).fit([views[i] for i in kept], [examples[i].spans for i in kept])
+            tagger = SpanTagger(C=self.span_C).fit([views[i] for i in kept], labels=[labels[i] for i in kept])
             for i in held:
                 probabilities[i] = tagger.token_probabilities(views[i])
         lengths = [len(v.tokens) for v in views]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import chain
 
 import numpy as np
 
@@ -41,20 +42,45 @@ def _word_features(word: str) -> dict[str, float]:
     return features
 
 
+def in_spans(views: list[ParagraphView], span_lists: list[list[dict]]) -> list[list[bool]]:
+    """For each view's tokens: does the token overlap one of its paragraph's spans? (Rows are
+    laid end to end, each span and token shifted by its row's offset; a token overlaps a span
+    when some span starting before the token's end ends after its start: a running maximum of
+    span ends, spans sorted by start.)"""
+    lengths = [len(v.tokens) for v in views]
+    width = 1 + max([b for v in views for _, b in v.offsets[-1:]] + [s["end"] for spans in span_lists for s in spans]
+                    + [0])
+    shift = np.arange(len(views), dtype=np.int64) * width
+    offsets = np.array([o for v in views for o in v.offsets], dtype=np.int64).reshape(-1, 2)
+    offsets += np.repeat(shift, lengths)[:, None]
+    bounds = np.array([(s["start"], s["end"]) for spans in span_lists for s in spans], dtype=np.int64).reshape(-1, 2)
+    bounds += np.repeat(shift, [len(spans) for spans in span_lists])[:, None]
+    bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
+    reach = np.maximum.accumulate(bounds[:, 1]) if len(bounds) else bounds[:, 1]
+    before = np.searchsorted(bounds[:, 0], offsets[:, 1], side="left")
+    inside = (before > 0) & (reach[np.maximum(before - 1, 0)] > offsets[:, 0]) if len(bounds) else \
+        np.zeros(len(offsets), dtype=bool)
+    flat = inside.tolist()
+    starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    return [flat[a:b] for a, b in zip(starts[:-1], starts[1:])]
+
+
 class SpanTagger:
     def __init__(self, C: float = 1.0, threshold: float = 0.5):
         self.C = C
         self.threshold = threshold
 
-    def fit(self, views: list[ParagraphView], span_lists: list[list[dict]]) -> "SpanTagger":
+    def fit(self, views: list[ParagraphView], span_lists: list[list[dict]] | None = None,
+            labels: list[list[bool]] | None = None) -> "SpanTagger":
+        """Fit on the views' tokens, labelled by their paragraphs' gold spans (or by ``labels``,
+        ``in_spans`` of them, when the caller fits several taggers on the same rows)."""
         # Features are context-free, so the token-level log-loss is the same as a weighted
         # loss over distinct (word, label) pairs: fit on those, with their counts as weights.
-        counts: Counter = Counter()
-        for view, spans in zip(views, span_lists):
-            bounds = sorted((s["start"], s["end"]) for s in spans)
-            for token, (start, end) in zip(view.tokens, view.offsets):
-                if token not in _NOT_WORDS:
-                    counts[token, any(s < end and start < e for s, e in bounds)] += 1
+        labels = labels if labels is not None else in_spans(views, span_lists)
+        counts = Counter(zip(chain.from_iterable(v.tokens for v in views), chain.from_iterable(labels)))
+        for word in _NOT_WORDS:
+            counts.pop((word, False), None)
+            counts.pop((word, True), None)
         self.weights: dict[str, float] = {}
         self.bias = -10.0
         if len({label for _, label in counts}) == 2:

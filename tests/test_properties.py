@@ -125,6 +125,26 @@ def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
     assert sorted(zip(starts.tolist(), ends.tolist())) == sorted(expected)
 
 
+@SETTINGS
+@given(st.lists(st.tuples(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4)), max_size=8),
+                          st.lists(st.tuples(st.integers(0, 30), st.integers(1, 6)), max_size=4)), max_size=5))
+def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
+    from model.features import ParagraphView
+    from model.spans import in_spans
+
+    views, span_lists = [], []
+    for gaps, spans in rows:
+        offsets, position = [], 0
+        for gap, length in gaps:
+            offsets.append((position + gap, position + gap + length))
+            position += gap + length
+        views.append(ParagraphView(tuple("w" for _ in offsets), tuple(offsets), tuple(False for _ in offsets)))
+        span_lists.append([{"start": a, "end": a + n} for a, n in spans])
+    expected = [[any(s["start"] < b and a < s["end"] for s in spans) for a, b in view.offsets]
+                for view, spans in zip(views, span_lists)]
+    assert in_spans(views, span_lists) == expected
+
+
 def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
     from model.paragraphs import OTHER_SPACES
 
