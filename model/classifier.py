@@ -59,7 +59,8 @@ class FramingClassifier:
         self.span_C = span_C
         self.class_weight = class_weight
 
-    def views(self, examples: list[TrainingExample]) -> list[ParagraphView]:
+    @staticmethod
+    def views(examples: list[TrainingExample]) -> list[ParagraphView]:
         return analyse_many([e.text for e in examples], [e.sides for e in examples])
 
     def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> "FramingClassifier":

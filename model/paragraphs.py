@@ -19,7 +19,8 @@ _TEASER_MARKER = re.compile(
 )
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _TERMINAL = ".!?\"'\u201d\u2019)\u2026:;"
-_SITE_SUFFIX = re.compile(r"\s+[-\u2013\u2014|\u00b7]\s+(?P<site>[^-\u2013\u2014|]{2,60})$")
+_SITE_SEPARATORS = "-\u2013\u2014|\u00b7"  # "Title - Site"; a site name may contain a middle dot
+_SITE_SUFFIX = re.compile(rf"\s+[{_SITE_SEPARATORS}]\s+(?P<site>[^{_SITE_SEPARATORS[:-1]}]{{2,60}})$")
 _SITE_SEARCH_FROM_END = 200  # the suffix is at most ~60 characters: no need to scan the whole paragraph
 # Every character but the plain space that ``str.split`` cuts at (``str.isspace``; a test checks the list).
 OTHER_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -110,7 +111,7 @@ class Splitter:
         suffixed_sites = {}
         for i, text in enumerate(texts):
             tail = text[-_SITE_SEARCH_FROM_END:]
-            if not ("-" in tail or "\u2013" in tail or "\u2014" in tail or "|" in tail or "\u00b7" in tail):
+            if not any(separator in tail for separator in _SITE_SEPARATORS):
                 continue  # no separator the suffix pattern could start at
             match = _SITE_SUFFIX.search(text, max(0, len(text) - _SITE_SEARCH_FROM_END))
             if match:

@@ -98,14 +98,14 @@ def tokenize(texts: list[str]) -> Tokens:
             spans += [(a + int(base[k]), b + int(base[k])) for a, b in found]
         array = np.array(spans, dtype=np.int64).reshape(-1, 2)
         start, end = array[:, 0].copy(), array[:, 1].copy()
-        vocabulary, word_index = _indexed([w.replace("\u2019", "'") for w in lowered])
+        vocabulary, word_index = index_words([w.replace("\u2019", "'") for w in lowered])
     place = dict(zip(vocabulary, range(len(vocabulary))))
     doc = np.searchsorted(base, start, side="right") - 1
     bounds = np.searchsorted(start, base)
     return Tokens(texts, text, points, base, vocabulary, place, word_index, start, end, doc, bounds)
 
 
-def _indexed(words: list[str]) -> tuple[list[str], np.ndarray]:
+def index_words(words: list[str]) -> tuple[list[str], np.ndarray]:
     """The distinct words (in order of first appearance) and each word's place among them."""
     place = dict(zip(dict.fromkeys(words), range(len(words))))
     return list(place), np.fromiter(map(place.__getitem__, words), dtype=np.int64, count=len(words))
@@ -213,5 +213,5 @@ def distinct_words(points: np.ndarray, text: str, start: np.ndarray, end: np.nda
     if same:
         same = bool((points[characters] == points[characters + np.repeat(start[representative] - start, length)]).all())
     if not same:
-        return _indexed([text[a:b] for a, b in zip(start.tolist(), end.tolist())])
+        return index_words([text[a:b] for a, b in zip(start.tolist(), end.tolist())])
     return [text[a:b] for a, b in zip(start[first].tolist(), end[first].tolist())], word_index

@@ -20,6 +20,7 @@ from scipy import sparse
 
 from model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
 from model.lexicon import lexicon_words, word_info
+from model.tokens import index_words
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)
@@ -40,11 +41,9 @@ class Batch:
             self.vocabulary, self.word_index, self.party = views.vocabulary, views.word_index, views.party
         else:
             lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
-            tokens = list(chain.from_iterable(v.tokens for v in views))
-            place = dict(zip(dict.fromkeys(tokens), range(len(tokens))))
-            self.vocabulary = list(place)
-            self.word_index = np.fromiter(map(place.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=len(tokens))
+            self.vocabulary, self.word_index = index_words(list(chain.from_iterable(v.tokens for v in views)))
+            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool,
+                                     count=len(self.word_index))
         self.vocabulary_ids = np.fromiter(map(token_id.get, self.vocabulary, repeat(0)), dtype=np.int64,
                                           count=len(self.vocabulary))
         self.ids = self.vocabulary_ids[self.word_index]
@@ -119,9 +118,15 @@ class _TrieLookup:
             distinct, word = np.unique(digit, return_inverse=True)
             number = np.full(base, -1, dtype=np.int64)
             number[distinct] = np.arange(len(distinct))
-            key = prefix * len(distinct) + word
+            self.words.append(number)
+            self.widths.append(len(distinct))
+            if j == 0:  # a one-word prefix is its word's number: no array needed
+                self.next.append(None)
+                prefix, prefixes = word, len(distinct)
+                continue
             if prefixes * len(distinct) > self.MAX_ENTRIES:
                 raise ValueError("n-gram table too large for a dense trie")
+            key = prefix * len(distinct) + word
             step = np.full(prefixes * len(distinct), -1, dtype=np.int32)
             if j == order - 1:  # the table is sorted and distinct: its own positions end the walk
                 step[key] = np.arange(len(table))
@@ -129,9 +134,7 @@ class _TrieLookup:
                 distinct_keys, prefix = np.unique(key, return_inverse=True)
                 step[distinct_keys] = np.arange(len(distinct_keys))
                 prefixes = len(distinct_keys)
-            self.words.append(number)
-            self.next.append(step if j else None)
-            self.widths.append(len(distinct))
+            self.next.append(step)
 
     def find(self, seq: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         last = len(seq) - self.order + 1

@@ -48,10 +48,6 @@ def _fit_fold(examples, views, train_index, test_index, params):
     return test_index, direction, loaded, spans
 
 
-def _views(dataset: Dataset):
-    return analyse_many([e.text for e in dataset.examples], [e.sides for e in dataset.examples])
-
-
 def _fit_all(examples, views, params):
     return FramingClassifier(**params).fit(examples, views)
 
@@ -60,7 +56,7 @@ def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -
                    with_final: bool = False):
     """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
     in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier))."""
-    views = views if views is not None else _views(dataset)
+    views = views if views is not None else FramingClassifier.views(dataset.examples)
     n = len(dataset.examples)
     splits = min(folds, len(set(dataset.groups)))
     if splits < 2:
@@ -125,7 +121,7 @@ def train(labels_dir=None, out=None, params: dict | None = None, folds: int = 5,
     started = time.perf_counter()
     dataset = load_dataset(labels_dir) if labels_dir is not None else load_dataset()
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
-    views = _views(dataset)
+    views = FramingClassifier.views(dataset.examples)
     log(f"grouped {folds}-fold cross-validation ...")
     oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, views=views, with_final=True)
 
