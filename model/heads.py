@@ -24,12 +24,12 @@ class TiedLogistic:
         self.class_weight = class_weight
         self.temperature = 1.0
 
-    def fit(self, X, y, feature_perm: np.ndarray) -> "TiedLogistic":
+    def fit(self, X, y, feature_perm: np.ndarray, sample_weight=None) -> "TiedLogistic":
         from sklearn.linear_model import LogisticRegression  # training only: scoring never imports scikit-learn
 
         present = sorted(set(y), key=self.classes.index)
         model = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight)
-        model.fit(X, y)
+        model.fit(X, y, sample_weight=sample_weight)
         weights = np.zeros((len(self.classes), X.shape[1]))
         bias = np.full(len(self.classes), -30.0)
         for row, label in zip(range(len(model.classes_)), model.classes_):

@@ -20,7 +20,7 @@ from model.sides import Sides, SidesError, load_sides
 
 LOADED_LABELS = ("none", "quoted", "editorial")
 VOICES = ("quoted", "editorial")
-ORIGINS = ("seed", "authored", "user", "external")
+ORIGINS = ("seed", "authored", "user", "external", "real-news")
 REQUIRED = ("id", "text", "source", "origin")
 MAX_TEXT_CHARS = 20_000
 
@@ -97,6 +97,8 @@ def _loaded_problems(row: dict, text: str) -> list[str]:
     spans = row["spans"]
     if not isinstance(spans, list):
         return ["'spans' must be a list"]
+    if not spans:
+        return []  # no spans on a loaded row: the spans are unknown (sentence-level labels), not absent
     problems, voices, previous_end = [], set(), -1
     for k, span in enumerate(sorted(spans, key=_span_start)):
         where = f"span {k + 1}"
@@ -128,7 +130,7 @@ def _span_start(span) -> int:
     return span.get("start", 0) if isinstance(span, dict) and isinstance(span.get("start"), int) else 0
 
 
-def _normalised(text: str) -> str:
+def normalised_text(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
@@ -190,7 +192,7 @@ def load_corpus(directory: str | Path, files: Iterable[Path] | None = None) -> C
                 if isinstance(row.get("id"), str) and row["id"] in ids:
                     found.append(f"id {row['id']!r} is already used at {ids[row['id']]}")
                 if isinstance(row.get("text"), str):
-                    key = _normalised(row["text"])
+                    key = normalised_text(row["text"])
                     if key in texts:
                         found.append(f"the same paragraph text is already labelled at {texts[key]}")
                     texts.setdefault(key, where)
@@ -302,7 +304,7 @@ class _KeyIndex:
                     if isinstance(row.get("id"), str):
                         self.ids.add(row["id"])
                     if isinstance(row.get("text"), str):
-                        self.texts.add(_normalised(row["text"]))
+                        self.texts.add(normalised_text(row["text"]))
             self._seen[path] = (stat.st_ino, offset + len(whole))
 
 
@@ -329,7 +331,7 @@ def add_labels(directory: str | Path, rows: list[dict], file_name: str = "added.
                     found.append(f"id {row['id']!r} is already stored")
                 new_ids.add(row["id"])
             if isinstance(row, dict) and isinstance(row.get("text"), str):
-                key = _normalised(row["text"])
+                key = normalised_text(row["text"])
                 if key in index.texts or key in new_texts:
                     found.append("the same paragraph text is already labelled")
                 new_texts.add(key)

@@ -33,11 +33,17 @@ def format_figures(figures: dict, indent: str = "") -> str:
 def format_report(version: str, report: dict) -> str:
     cv = report["cross_validation"]
     lines = [f"model version {version}", f"grouped {cv['folds']}-fold cross-validation (groups: {cv['grouped_by']})"]
-    for origin in ("seed", "authored", "user", "external"):
+    notes = {"real-news": "  <- real news from outlets held out of training: the honest figures",
+             "seed": "  <- real news, held out by article"}
+    for origin in ("real-news", "seed", "authored", "user", "external"):
         if origin in cv:
-            note = "  <- real news, held out by article: the honest figures" if origin == "seed" else ""
-            lines.append(f"\n[{origin} paragraphs]{note}")
+            lines.append(f"\n[{origin} paragraphs]{notes.get(origin, '')}")
             lines.append(format_figures(cv[origin], "  "))
+        if origin == "real-news" and report.get("real_news_by_dispute"):
+            lines.append("  by dispute (macro-F1 direction / loaded):")
+            for dispute, figures in report["real_news_by_dispute"].items():
+                lines.append(f"    {dispute:<26} n={figures['direction']['n']:<4} "
+                             f"{figures['direction']['macro_f1']:.3f} / {figures['loaded']['macro_f1']:.3f}")
     sym = report["symmetry"]
     if sym.get("n"):
         lines.append(f"\nsymmetry: {sym['rate']:.4f} of {sym['n']} paragraphs keep their labels when the sides' names swap"
