@@ -17,9 +17,10 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
+from model.attribution import StatementSpace, paragraph_statements
 from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from model.heads import TiedLogistic
-from model.results import build_results, explain
+from model.results import MIN_WORDS, build_results, explain, too_short
 from model.sides import SIDE_A, SIDE_B, Sides
 from model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
 from model.vectorize import FeatureSpace
@@ -30,7 +31,7 @@ _SWAP_TOKEN = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 
 
 def swap_view(view: ParagraphView) -> ParagraphView:
-    return ParagraphView(tuple(_SWAP_TOKEN.get(t, t) for t in view.tokens), view.offsets, view.party)
+    return ParagraphView(tuple(_SWAP_TOKEN.get(t, t) for t in view.tokens), view.offsets, view.party, view.text)
 
 
 def relative_direction(label: str, sides: Sides) -> str:
@@ -41,6 +42,12 @@ def relative_direction(label: str, sides: Sides) -> str:
 SWAP_DIRECTION = {"A->B": "B->A", "B->A": "A->B"}
 
 
+def statement_names(views) -> list[list[str]]:
+    """Each paragraph's statement features (see ``model.attribution``)."""
+    return [[name for statement in statements for name in statement.features()]
+            for statements in paragraph_statements(views)]
+
+
 @dataclass
 class TrainingExample:
     text: str
@@ -48,16 +55,18 @@ class TrainingExample:
     direction: str | None = None  # relative: A->B, B->A, mutual, none
     loaded: str | None = None
     spans: list[dict] | None = None
+    weight: float = 1.0
 
 
 class FramingClassifier:
     def __init__(self, min_df: int = 3, direction_C: float = 4.0, loaded_C: float = 4.0,
-                 span_C: float = 1.0, class_weight: str | None = "balanced"):
+                 span_C: float = 1.0, class_weight: str | None = "balanced", span_threshold: float = 0.5):
         self.min_df = min_df
         self.direction_C = direction_C
         self.loaded_C = loaded_C
         self.span_C = span_C
         self.class_weight = class_weight
+        self.span_threshold = span_threshold
 
     @staticmethod
     def views(examples: list[TrainingExample]) -> list[ParagraphView]:
@@ -68,13 +77,17 @@ class FramingClassifier:
         both = views + [swap_view(v) for v in views]
         span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
         labels = dict(zip(span_rows, in_spans([views[i] for i in span_rows], [examples[i].spans for i in span_rows])))
-        self.span_tagger = SpanTagger(C=self.span_C).fit([views[i] for i in span_rows],
+        self.span_tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit([views[i] for i in span_rows],
                                                          labels=[labels[i] for i in span_rows])
         evidence = self._out_of_fold_evidence(views, span_rows, labels)
         self.features = FeatureSpace(min_df=self.min_df).fit(both)
-        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))],
-                          format="csr")
-        self.feature_names = np.array(self.features.feature_names + list(EVIDENCE_FEATURES))
+        said = statement_names(views)
+        said += [[swap_feature_name(name) for name in row] for row in said]
+        self.statement_space = StatementSpace(min_count=self.min_df).fit(said)
+        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(self.statement_space.transform(said)),
+                           sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr")
+        self.feature_names = np.array(self.features.feature_names + self.statement_space.feature_names
+                                      + list(EVIDENCE_FEATURES))
         position = {name: i for i, name in enumerate(self.feature_names)}
         self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
 
@@ -86,7 +99,7 @@ class FramingClassifier:
         self.direction = None
         if direction_rows:
             self.direction = TiedLogistic(DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight)
-            self.direction.fit(X[rows], labels, self.feature_perm)
+            self.direction.fit(X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, direction_rows))
 
         loaded_rows = [i for i, e in enumerate(examples) if e.loaded is not None]
         rows = loaded_rows + [i + n for i in loaded_rows]
@@ -94,8 +107,14 @@ class FramingClassifier:
         self.loaded = None
         if loaded_rows:
             self.loaded = TiedLogistic(LOADED, None, C=self.loaded_C, class_weight=self.class_weight)
-            self.loaded.fit(X[rows], labels, self.feature_perm)
+            self.loaded.fit(X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, loaded_rows))
         return self
+
+    @staticmethod
+    def _weights(examples: list[TrainingExample], rows: list[int]) -> np.ndarray | None:
+        """Each row's weight, twice (both side orders); None when all are 1."""
+        weights = np.array([examples[i].weight for i in rows] * 2, dtype=float)
+        return None if np.all(weights == 1.0) else weights
 
     def _out_of_fold_evidence(self, views, span_rows, labels: dict[int, list[bool]], folds: int = 5) -> np.ndarray:
         """Span evidence for training rows from taggers that never saw those rows' spans."""
@@ -105,7 +124,7 @@ class FramingClassifier:
             held = [span_rows[j] for j in order[k::folds]]
             held_set = set(held)
             kept = [i for i in span_rows if i not in held_set]
-            tagger = SpanTagger(C=self.span_C).fit([views[i] for i in kept], labels=[labels[i] for i in kept])
+            tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit([views[i] for i in kept], labels=[labels[i] for i in kept])
             for i in held:
                 probabilities[i] = tagger.token_probabilities(views[i])
         lengths = [len(v.tokens) for v in views]
@@ -129,7 +148,9 @@ class FramingClassifier:
                                                              self._span_table)
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
         tfidf, lexicon = self.features.transform_parts(batch)
-        return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
+        space = getattr(self, "statement_space", None)
+        said = space.transform(statement_names(views)) if space is not None else np.zeros((batch.n, 0))
+        return (tfidf, np.hstack([lexicon, said, evidence])), batch, probabilities
 
     def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
         (tfidf, dense), _, _ = self._inputs(views)
@@ -165,6 +186,8 @@ class FramingClassifier:
         spans = loaded_spans(analysed.texts, analysed.starts, analysed.ends, analysed.party, batch.doc, probabilities,
                              loaded_index, self.span_tagger.threshold)
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
+        for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
+            too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
         if explain_top and self.direction and self.loaded:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
             for i, result in enumerate(results):
