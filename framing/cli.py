@@ -12,9 +12,16 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Who blames whom, and is the wording loaded.")
 labels_app = typer.Typer(no_args_is_help=True, help="Check and summarise labelled paragraphs.")
 app.add_typer(labels_app, name="labels")
+models_app = typer.Typer(no_args_is_help=True, help="The stored model versions: list them, choose the current one.")
+app.add_typer(models_app, name="models")
 
 ModelOption = Annotated[Optional[Path], typer.Option("--model", help="Model store (default: $FRAMING_MODEL_DIR, else the project's own).")]
-SidesOption = Annotated[Optional[Path], typer.Option("--sides", help="Sides configuration (TOML); default: the seed dispute.")]
+SidesOption = Annotated[Optional[str], typer.Option(
+    "--sides", help="'auto' (the default: the dispute whose sides the text names), a dispute name "
+                    "(e.g. india-pakistan, see labels/sides/) or a sides file (TOML).")]
+FixedSidesOption = Annotated[Optional[str], typer.Option(
+    "--sides", help="A dispute name (e.g. india-pakistan, see labels/sides/) or a sides file (TOML); "
+                    "default: the seed dispute.")]
 
 
 def _fail(message: str, code: int = 1):
@@ -22,13 +29,24 @@ def _fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
-def _sides(path: Optional[Path]):
-    from model.sides import SidesError, default_sides, load_sides
+def _sides(value: Optional[str]):
+    """The chosen sides, or None for 'auto' (detect per paragraph)."""
+    from model.disputes import Disputes
+    from model.sides import SidesError
 
     try:
-        return load_sides(path) if path else default_sides()
+        return Disputes().choose(value)
     except SidesError as exc:
         _fail(str(exc), 2)
+
+
+def _fixed_sides(value: Optional[str]):
+    """Sides for commands that read everything with one dispute: a name or a file, default the seed dispute."""
+    from model.sides import default_sides
+
+    if value in (None, "auto"):
+        return default_sides()
+    return _sides(value)
 
 
 def _model(path: Optional[Path]):
@@ -42,24 +60,72 @@ def _model(path: Optional[Path]):
 
 @app.command()
 def train(
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="Labels folder (default: the project's labels/).")] = None,
+    labels: Annotated[Optional[list[Path]], typer.Option(
+        "--labels", help="A label source, repeatable: a labels folder (*.jsonl, sides/) or a real-news corpus folder "
+                         "(paragraphs.jsonl, labelled by the project's labels/real-news/adjudicated.jsonl). Default: the "
+                         "project's labels/ plus ../shared/real-news when it is there.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Model store to write (default: the project's own).")] = None,
+    real_news_labels: Annotated[Optional[Path], typer.Option(
+        "--real-news-labels", help="Labels for the real-news corpus (default: labels/real-news/adjudicated.jsonl).")] = None,
     folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
     jobs: Annotated[int, typer.Option(help="Parallel fold fits (-1: all cores).")] = -1,
     json_out: Annotated[bool, typer.Option("--json", help="Print the full evaluation report as JSON.")] = False,
+    margin: Annotated[float, typer.Option(help="Refuse to make the new model current when a head's macro-F1 on "
+                                               "real-news (else seed) rows is this much below the current model's.")] = 0.05,
+    force: Annotated[bool, typer.Option("--force", help="Make the new model current even when it is worse.")] = False,
 ):
-    """Fit on every labelled file, evaluate by grouped cross-validation, save a new version and make it current."""
+    """Fit on every labelled source, evaluate by grouped cross-validation, save a new version and make it
+    current unless it is worse than the current one (exit code 4 then; see 'framing models')."""
     from training.data import CorpusInvalid
     from training.report import format_report
-    from training.train import train as run
+    from training.train import train_gated
 
     try:
-        version, report = run(labels, out, folds=folds, jobs=jobs, log=lambda m: typer.echo(m, err=True))
+        outcome = train_gated(labels or None, out, folds=folds, jobs=jobs, log=lambda m: typer.echo(m, err=True),
+                              real_news_labels=real_news_labels, margin=None if force else margin)
     except CorpusInvalid as exc:
         _fail(str(exc), 2)
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc), 2)
-    typer.echo(json.dumps(report, indent=2) if json_out else format_report(version, report))
+    typer.echo(json.dumps(outcome.report, indent=2) if json_out else format_report(outcome.version, outcome.report))
+    if not outcome.made_current:
+        typer.echo(f"not made current: {outcome.reason}. Use it anyway with 'framing models use {outcome.version}' "
+                   f"or train with --force.", err=True)
+        raise typer.Exit(4)
+
+
+@models_app.command("list")
+def models_list(model: ModelOption = None):
+    """Every stored version, oldest first, with its figures; * marks the current one."""
+    from model.store import ModelStoreError, current_version, list_versions, store_dir
+
+    store = store_dir(model)
+    try:
+        current = current_version(store)
+    except ModelStoreError:
+        current = None
+    versions = list_versions(store)
+    if not versions:
+        _fail(f"no model versions in {store}: run 'framing train'", 3)
+    for m in versions:
+        figures = "  ".join(f"{origin} {f.get('direction', 0):.3f}/{f.get('loaded', 0):.3f}"
+                            for origin, f in m.get("metrics", {}).items() if isinstance(f, dict))
+        typer.echo(f"{'*' if m['version'] == current else ' '} {m['version']}  {m.get('created_at', '')}  "
+                   f"rows {m.get('training_rows', '?')}  macro-F1 direction/loaded: {figures}")
+
+
+@models_app.command("use")
+def models_use(version: Annotated[str, typer.Argument(help="A version from 'framing models list'.")], model: ModelOption = None):
+    """Make a stored version current (roll back or forward); its artifact is checked first."""
+    from model.store import ModelStoreError, set_current, store_dir, verify
+
+    store = store_dir(model)
+    try:
+        verify(store, version)
+        set_current(store, version)
+    except ModelStoreError as exc:
+        _fail(str(exc), 3)
+    typer.echo(f"{version} is now current in {store}")
 
 
 @app.command()
@@ -74,16 +140,18 @@ def score(
         text = sys.stdin.read()
     if not text.strip():
         _fail("the paragraph is empty", 2)
+    from model.disputes import Disputes
+
     chosen = _sides(sides)
     loaded = _model(model)
-    result = loaded.classifier.score([text.strip()], chosen, loaded.version, explain_top=explain)[0]
+    result = Disputes().score(loaded.classifier, [text.strip()], chosen, loaded.version, explain_top=explain)[0]
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @app.command()
 def evaluate(
     file: Annotated[Path, typer.Argument(help="A labelled .jsonl file.")],
-    sides: SidesOption = None,
+    sides: FixedSidesOption = None,
     model: ModelOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ):
@@ -93,7 +161,7 @@ def evaluate(
 
     loaded = _model(model)
     try:
-        figures = evaluate_file(file, loaded, _sides(sides) if sides else None)
+        figures = evaluate_file(file, loaded, _fixed_sides(sides) if sides else None)
     except EvaluationInputError as exc:
         _fail(str(exc), 2)
     typer.echo(json.dumps(figures, indent=2) if json_out else format_figures(figures))
@@ -149,7 +217,7 @@ def serve(
 def score_folder(
     folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm, .jsonl), walked recursively.")],
     out: Annotated[Path, typer.Option("--out", help="Output file: .jsonl or .csv by its extension.")],
-    sides: SidesOption = None,
+    sides: FixedSidesOption = None,
     model: ModelOption = None,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: all cores).")] = 0,
     engine: Annotated[str, typer.Option(help="local, or dask (needs --scheduler).")] = "local",

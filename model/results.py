@@ -16,6 +16,7 @@ import numpy as np
 from model.sides import SIDE_A, SIDE_B, THIRD, Sides
 
 QUOTED_WEIGHT = 0.25
+MIN_WORDS = 3  # fewer words than this is too little to judge who blames whom or whether wording is loaded
 LOADED_NAMES = ("none", "quoted", "editorial")
 
 
@@ -55,6 +56,16 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
         for d_label, d, l_label, l, s, le, f in zip(direction_labels, np.round(direction_p, 4).tolist(), loaded_labels,
                                                     np.round(loaded_p, 4).tolist(), spans, leans, framing)
     ]
+
+
+def too_short(result: dict, sides: Sides, words: int) -> None:
+    """A paragraph too short to judge: no confident labels, a flag and a warning instead."""
+    a, b, m, n = sides.directions
+    result["direction"] = {"label": n, "probabilities": {a: 0.0, b: 0.0, m: 0.0, n: 1.0}}
+    result["loaded"] = {"label": "none", "probabilities": {"none": 1.0, "quoted": 0.0, "editorial": 0.0}, "spans": []}
+    result["lean"], result["framing_score"] = 0.0, 0.0
+    result["too_short"] = True
+    result["warning"] = f"too short to judge: {words} word{'s' if words != 1 else ''} (at least {MIN_WORDS} needed)"
 
 
 def readable_feature(name: str, sides: Sides) -> str:

@@ -15,6 +15,7 @@ the top three, count over the threshold); the loaded head reads these as feature
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from itertools import chain
 
@@ -164,9 +165,28 @@ def loaded_spans(texts: list[str], starts: np.ndarray, ends: np.ndarray, party: 
     lasts = picked[np.append(np.flatnonzero(fresh)[1:] - 1, len(picked) - 1)]
     for k, start, end, quoted in zip(doc[firsts].tolist(), starts[firsts].tolist(), ends[lasts].tolist(),
                                      party[firsts].tolist()):
+        start, end = whole_words(texts[k], start, end)
+        if spans[k] and start < spans[k][-1]["end"]:
+            continue  # a hyphenated word already covered by the span before
         spans[k].append({"start": start, "end": end, "text": texts[k][start:end],
                          "voice": "quoted" if quoted else "editorial"})
     return spans
+
+
+_HYPHENS = "-\u2010\u2011"
+_JOINED_AFTER = re.compile(f"(?:[{_HYPHENS}]\\w+)+")
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened to whole hyphenated words: a span never cuts "self-defence" to "self"."""
+    found = _JOINED_AFTER.match(text, end)
+    if found:
+        end = found.end()
+    while start > 1 and text[start - 1] in _HYPHENS and text[start - 2].isalnum():
+        start -= 1
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+    return start, end
 
 
 def _words_of(doc: np.ndarray, k: int, mask: np.ndarray) -> np.ndarray:

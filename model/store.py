@@ -164,6 +164,18 @@ def verify(store: Path, version: str) -> dict:
     return manifest
 
 
+def list_versions(store: Path) -> list[dict]:
+    """Every readable version's manifest, oldest first."""
+    found = []
+    for directory in sorted(p for p in Path(store).iterdir() if p.is_dir() and _VERSION.match(p.name)) \
+            if Path(store).is_dir() else []:
+        try:
+            found.append(read_manifest(store, directory.name))
+        except ModelStoreError:
+            continue
+    return found
+
+
 def load_version(store: Path, version: str) -> LoadedModel:
     manifest = verify(store, version)
     classifier = joblib.load(store / version / ARTIFACT)

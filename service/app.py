@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from model.labels import LabelsRejected, add_labels
+from model.disputes import AUTO, Disputes
 from model.sides import (
     DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_sides, sides_by_dispute, sides_from_mapping,
 )
@@ -81,9 +82,15 @@ class SidesFile:
 cached_default_sides = SidesFile()
 
 
-def resolve_sides(sides: list[SideIn] | None) -> Sides:
-    if sides is None:
-        return cached_default_sides()
+def resolve_sides(sides: list[SideIn] | str | None, disputes: Disputes) -> Sides | None:
+    """The request's sides: None for auto (detected per paragraph), a dispute by name, or two sides given in full."""
+    if sides is None or isinstance(sides, str):
+        if sides not in (None, AUTO) and sides not in disputes.known():
+            raise HTTPException(422, f"unknown dispute {sides!r}: give 'auto', one of {', '.join(disputes.known())}, "
+                                     f"or the two sides in full")
+        return disputes.choose(sides)
+    if len(sides) != 2:
+        raise HTTPException(422, f"'sides' needs exactly two sides, A first; got {len(sides)}")
     try:
         return _sides_from_key(tuple((s.name, tuple(s.aliases)) for s in sides))
     except SidesError as exc:
@@ -292,6 +299,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.holder = settings, holder
 
     served: dict[str, str | None] = {"version": None}
+    disputes = Disputes([SIDES_DIR] + ([settings.labels_dir / "sides"] if (settings.labels_dir / "sides").is_dir()
+                                       and (settings.labels_dir / "sides").resolve() != SIDES_DIR.resolve() else []))
 
     def checked_text(text: str, where: str = "text") -> str:
         if not text.strip():
@@ -304,9 +313,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               summary="Score one paragraph")
     async def score(body: ScoreRequest, model: Model):
         text = checked_text(body.text)
-        sides = resolve_sides(body.sides)
+        sides = resolve_sides(body.sides, disputes)
         metrics.PARAGRAPHS.inc()
-        return _json(model.classifier.score([text], sides, model.version, explain_top=body.explain)[0])
+        return _json(disputes.score(model.classifier, [text], sides, model.version, explain_top=body.explain)[0])
 
     score_route = next(r for r in app.routes if getattr(r, "path", None) == "/v1/score")
 
@@ -316,7 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if model is None:
             return [None] * len(texts)
         try:
-            results = model.classifier.score(texts, cached_default_sides(), model.version, explain_top=explain)
+            results = disputes.score(model.classifier, texts, None, model.version, explain_top=explain)
         except Exception:
             if len(texts) == 1:
                 return [None]
@@ -343,8 +352,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(body.items) > settings.max_batch_items:
             raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_batch_items} per batch")
         texts = [checked_text(item.text, f"items[{i}].text") for i, item in enumerate(body.items)]
-        sides = resolve_sides(body.sides)
-        results = await asyncio.to_thread(model.classifier.score, texts, sides, model.version, body.explain)
+        sides = resolve_sides(body.sides, disputes)
+        results = await asyncio.to_thread(disputes.score, model.classifier, texts, sides, model.version, body.explain)
         metrics.PARAGRAPHS.inc(len(texts))
         for item, result in zip(body.items, results):
             if item.id is not None:
@@ -395,7 +404,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                       bool(body and body.force))
         return RetrainJob(**job)
 
-    @app.get("/v1/retrain/{job_id}", response_model=RetrainJob, responses=ERRORS, summary="A retrain job's state")
+    @app.get("/v1/retrain/{job_id}", response_model=RetrainJob, responses=ERRORS, dependencies=[Depends(require_token)],
+             summary="A retrain job's state")
     async def retrain_state(job_id: str):
         try:
             return RetrainJob(**await asyncio.to_thread(read_job, settings.store, job_id))

@@ -17,7 +17,8 @@ keeps only a small digest per article already written (for resuming).
 Output: ``.jsonl`` (one JSON object a line: the row fields and the nested scoring result)
 or ``.csv`` (the same flattened: ``direction.label``, ``direction.probabilities.<label>``,
 ``loaded.label``, ``loaded.probabilities.<label>``, ``loaded.spans`` as JSON, ``lean``,
-``framing_score``, ``model_version``). Every row has ``path``, ``line`` (the line of a
+``framing_score``, ``model_version``, and ``too_short``/``warning`` for a paragraph too short to
+judge). Every row has ``path``, ``line`` (the line of a
 ``.jsonl`` input, else empty), ``id``, ``outlet``, ``url``, ``date``, ``article_hash``,
 ``article_paragraphs`` (paragraphs in the article), ``paragraph``, ``start``, ``end`` and
 ``text`` (``text == article[start:end]``; for HTML the article is the extracted text).
@@ -95,7 +96,7 @@ def errors_path(out: Path) -> Path:
 def csv_columns(directions: tuple[str, ...]) -> list[str]:
     return (list(ROW_FIELDS) + ["direction.label"] + [f"direction.probabilities.{d}" for d in directions]
             + ["loaded.label"] + [f"loaded.probabilities.{name}" for name in LOADED_LABELS]
-            + ["loaded.spans", "lean", "framing_score", "model_version"])
+            + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"])
 
 
 def _cell(value) -> str:
@@ -110,7 +111,8 @@ def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
     cells.append(row["loaded"]["label"])
     cells += [_cell(row["loaded"]["probabilities"][name]) for name in LOADED_LABELS]
     cells.append(json.dumps(row["loaded"]["spans"], ensure_ascii=False, separators=(",", ":")))
-    cells += [_cell(row["lean"]), _cell(row["framing_score"]), _cell(row["model_version"])]
+    cells += [_cell(row["lean"]), _cell(row["framing_score"]), _cell(row["model_version"]),
+              "true" if row.get("too_short") else "", _cell(row.get("warning"))]
     return cells
 
 
@@ -146,6 +148,8 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         "lean": float(record["lean"]),
         "framing_score": float(record["framing_score"]),
         "model_version": record["model_version"],
+        **({"too_short": True} if record.get("too_short") == "true" else {}),
+        **({"warning": record["warning"]} if record.get("warning") else {}),
     }
 
 

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from model.sides import SidesError, load_sides
+from model.disputes import Disputes
+from model.sides import SidesError
 from model.store import ModelStoreError
 
 
@@ -22,7 +23,7 @@ def _error(message: str, err: TextIO) -> None:
     err.flush()
 
 
-def score_folder_main(folder: Path, out: Path, sides: Path | None = None, model: Path | None = None,
+def score_folder_main(folder: Path, out: Path, sides: str | Path | None = None, model: Path | None = None,
                       jobs: int = 0, engine: str = "local", scheduler: str | None = None,
                       progress: bool | None = None, overwrite: bool = False,
                       stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -33,7 +34,7 @@ def score_folder_main(folder: Path, out: Path, sides: Path | None = None, model:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        chosen = load_sides(sides) if sides else None
+        chosen = Disputes().choose(sides) if sides else None
     except SidesError as exc:
         _error(str(exc), stderr)
         return 2

@@ -19,8 +19,9 @@ class SideIn(BaseModel):
 class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
     text: str = Field(description="One paragraph.")
-    sides: list[SideIn] | None = Field(default=None, min_length=2, max_length=2,
-                                       description="The dispute's two sides, A first; default: the seed dispute.")
+    sides: list[SideIn] | str | None = Field(
+        default=None, description="'auto' (the default: the dispute whose sides the paragraph names), a dispute "
+                                  "name (see GET /v1/sides), or the dispute's two sides, A first.")
     explain: int = Field(default=0, ge=0, le=50, description="How many pushing features to list per head (0: none).")
 
 
@@ -34,7 +35,8 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"items": [{"id": "p1", "text": EXAMPLE_TEXT}, {"id": "p2", "text": "Talks resume on Monday."}]}]})
     items: list[BatchItem] = Field(min_length=1)
-    sides: list[SideIn] | None = Field(default=None, min_length=2, max_length=2)
+    sides: list[SideIn] | str | None = Field(
+        default=None, description="'auto' (the default: detected per paragraph), a dispute name, or two sides, A first.")
     explain: int = Field(default=0, ge=0, le=50)
 
 
@@ -66,6 +68,12 @@ class Explanation(BaseModel):
     loaded: list[Push]
 
 
+class SidesUsed(BaseModel):
+    dispute: str
+    names: list[str] = Field(description="Side A, side B: lean +1 means A blames B.")
+    detected: bool = Field(description="True when the dispute was found from the text ('auto').")
+
+
 class ScoreResult(BaseModel):
     id: str | int | None = None
     direction: Distribution
@@ -73,6 +81,9 @@ class ScoreResult(BaseModel):
     lean: float = Field(ge=-1, le=1)
     framing_score: float = Field(ge=0, le=1)
     model_version: str
+    sides: SidesUsed | None = None
+    warning: str | None = None
+    too_short: bool | None = Field(default=None, description="True when the paragraph has too few words to judge.")
     explanation: Explanation | None = None
 
 

@@ -192,3 +192,99 @@ def test_train_refuses_an_invalid_corpus(small_labels, tmp_path):
     result = runner.invoke(app, ["train", "--labels", str(broken), "--out", str(tmp_path / "s")])
     assert result.exit_code == 2 and "seed.jsonl:97: not valid JSON" in result.output
     assert not (tmp_path / "s" / "CURRENT").exists()
+
+
+def test_train_twice_on_unchanged_data_stores_one_version(small_labels, tmp_path):
+    out = tmp_path / "store"
+    args = ["train", "--labels", str(small_labels), "--out", str(out), "--folds", "3", "--jobs", "1"]
+    assert runner.invoke(app, args).exit_code == 0
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0 and "already stored; not training again" in second.output
+    assert len([p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]) == 1
+
+
+def test_train_refuses_to_make_a_worse_model_current_unless_forced_and_models_use_rolls_back(small_labels, tmp_path):
+    import shutil
+
+    out, labels = tmp_path / "store", tmp_path / "labels"
+    shutil.copytree(small_labels, labels)
+    base = ["--out", str(out), "--folds", "3", "--jobs", "1"]
+    assert runner.invoke(app, ["train", "--labels", str(labels), *base]).exit_code == 0
+    first = (out / "CURRENT").read_text().strip()
+    manifest_path = out / first / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["metrics"]["seed"] = {"direction": 0.99, "loaded": 0.99}  # a current model the next one cannot match
+    manifest_path.write_text(json.dumps(manifest))
+    with open(labels / "user.jsonl", "w") as handle:
+        handle.write(json.dumps({"id": "u1", "text": "Kabul says Islamabad sabotaged the talks on purpose.",
+                                 "source": "user-1", "origin": "user", "dispute": "pakistan-afghanistan",
+                                 "sides": ["afghanistan", "pakistan"], "direction": "afghanistan->pakistan",
+                                 "loaded": "none", "spans": []}) + "\n")
+    refused = runner.invoke(app, ["train", "--labels", str(labels), *base])
+    assert refused.exit_code == 4 and "not made current" in refused.output and "seed direction macro-F1 fell" in refused.output
+    assert (out / "CURRENT").read_text().strip() == first
+    listed = runner.invoke(app, ["models", "list", "--model", str(out)])
+    assert listed.exit_code == 0 and f"* {first}" in listed.output and len(listed.output.strip().splitlines()) == 2
+    second = next(line.split()[0] for line in listed.output.splitlines() if not line.startswith("*"))
+    assert runner.invoke(app, ["models", "use", second, "--model", str(out)]).exit_code == 0
+    assert (out / "CURRENT").read_text().strip() == second
+    assert runner.invoke(app, ["models", "use", first, "--model", str(out)]).exit_code == 0
+    assert (out / "CURRENT").read_text().strip() == first
+    bad = runner.invoke(app, ["models", "use", "nope", "--model", str(out)])
+    assert bad.exit_code == 3 and "nope" in bad.output
+    forced = runner.invoke(app, ["train", "--labels", str(labels), "--force", *base])
+    assert forced.exit_code == 0 and (out / "CURRENT").read_text().strip() == second
+
+
+def test_gate_compares_real_news_figures_when_both_models_have_them():
+    from training.train import gate
+
+    current = {"metrics": {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.6, "loaded": 0.6}}}
+    ok, why = gate(current, {"seed": {"direction": 0.5, "loaded": 0.5}, "real-news": {"direction": 0.62, "loaded": 0.6}}, 0.05)
+    assert ok and "real-news" in why
+    ok, why = gate(current, {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.5, "loaded": 0.6}}, 0.05)
+    assert not ok and "real-news direction" in why
+
+
+def test_sides_by_name_or_detected_and_a_warning_when_no_side_is_named(shipped_store):
+    result = runner.invoke(app, ["score", "India accused Pakistan of sponsoring terrorism in Kashmir."])
+    data = json.loads(result.output)
+    assert data["sides"] == {"dispute": "india-pakistan", "names": ["india", "pakistan"], "detected": True}
+    assert set(data["direction"]["probabilities"]) == {"india->pakistan", "pakistan->india", "mutual", "none"}
+    named = json.loads(runner.invoke(app, ["score", "--sides", "india-pakistan", "Talks resume on Monday."]).output)
+    assert named["sides"] == {"dispute": "india-pakistan", "names": ["india", "pakistan"], "detected": False}
+    nothing = json.loads(runner.invoke(app, ["score", "The weather in Lyon was mild all week."]).output)
+    assert nothing["direction"]["label"] == "none" and nothing["lean"] == 0 and "no side" in nothing["warning"]
+    bad = runner.invoke(app, ["score", "--sides", "atlantis-lemuria", "x y z"])
+    assert bad.exit_code == 2 and "india-pakistan" in bad.output
+
+
+def test_a_paragraph_too_short_to_judge_says_so_instead_of_confident_labels(model, sides):
+    result = model.classifier.score(["a b"], sides, model.version)[0]
+    assert result["too_short"] is True and "too short" in result["warning"]
+    assert result["direction"]["label"] == "none" and result["loaded"] == {
+        "label": "none", "probabilities": {"none": 1.0, "quoted": 0.0, "editorial": 0.0}, "spans": []}
+    longer = model.classifier.score(["Kabul accused Islamabad of sabotage."], sides, model.version)[0]
+    assert "too_short" not in longer
+
+
+def test_a_span_never_cuts_a_hyphenated_word():
+    from model.spans import whole_words
+
+    text = "He acted in self-defence, a well-known and self-serving anti-Pakistan ploy."
+    for word in ("self-defence", "well-known", "self-serving", "anti-Pakistan"):
+        at = text.index(word)
+        for start, end in ((at, at + word.index("-")), (at + word.index("-") + 1, at + len(word))):
+            assert text[slice(*whole_words(text, start, end))] == word
+    at = text.index("acted")
+    assert whole_words(text, at, at + 5) == (at, at + 5)
+
+
+def test_ci_runs_the_readme_test_command_exactly_as_written():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/python -m pytest"
+    assert command in readme and command in ci
+    assert "--upgrade pip" not in ci, "CI must use the pip a new venv brings, as a user does"

@@ -192,7 +192,7 @@ def test_a_minute_at_saturation_no_errors_flat_memory_and_ready_through_a_retrai
         while not stop.is_set():
             if httpx.get(url + "/readyz", timeout=5).status_code != 200:
                 ready_failures.append(time.time())
-            state = httpx.get(f"{url}/v1/retrain/{job['id']}").json()["state"]
+            state = httpx.get(f"{url}/v1/retrain/{job['id']}", headers=AUTH).json()["state"]
             if state in ("succeeded", "failed"):
                 ready_failures.append(state) if state == "failed" else None
                 return

@@ -20,7 +20,7 @@ from model.sides import SidesError
 from service import workers
 from service.app import SidesFile, create_app, current_model
 from service.model_holder import ModelHolder
-from service.retrain import gate
+from training.train import gate
 from service.settings import Settings
 
 TOKEN = "s3cret-token-for-tests"
@@ -132,8 +132,8 @@ def _samples(client) -> dict[str, float]:
 
 
 def test_concurrent_lean_requests_are_scored_in_one_call_with_the_same_bytes(store_copy, labels_copy, monkeypatch):
-    texts = [json.loads(line)["text"] for path in sorted(labels_copy.glob("*.jsonl"))
-             for line in path.read_text(encoding="utf-8").splitlines()[:4]][:48]
+    texts = [json.loads(line)["text"] for name in ("seed.jsonl", "authored-pakistan-afghanistan.jsonl")
+             for line in (labels_copy / name).read_text(encoding="utf-8").splitlines()[:24]]
     bodies = [{"text": text, "explain": i % 3} for i, text in enumerate(texts)]
     app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy))
     calls: list[int] = []
@@ -156,7 +156,11 @@ def test_concurrent_lean_requests_are_scored_in_one_call_with_the_same_bytes(sto
     alone, together, statuses = asyncio.run(main())
     assert len(texts) == 48 and statuses == [200] * 48
     assert together == alone, "a paragraph scored with others gets the same bytes as alone"
-    assert calls[:48] == [1] * 48 and len(calls) < 48 + 24 and sum(calls[48:]) == 48, calls
+    # Together, one call per (detected dispute, explain) group of the turn, not one per request.
+    from model.disputes import Disputes
+
+    groups = {(s.dispute if s else "", i % 3) for i, s in enumerate(Disputes().detect(texts))}
+    assert calls[:48] == [1] * 48 and len(calls) - 48 < 2 * len(groups) < 48 and sum(calls[48:]) == 48, calls
 
 
 def test_fast_score_path_is_counted_in_metrics_as_the_route(client):
@@ -230,8 +234,13 @@ def test_labels_are_validated_and_stored_durably(client, labels_copy):
 
 
 def test_retrain_job_unknown_id_is_404(client):
-    assert client.get("/v1/retrain/doesnotexist").status_code == 404
-    assert client.get("/v1/retrain/..%2F..%2Fetc").status_code == 404
+    assert client.get("/v1/retrain/doesnotexist", headers=AUTH).status_code == 404
+    assert client.get("/v1/retrain/..%2F..%2Fetc", headers=AUTH).status_code == 404
+
+
+def test_reading_a_retrain_job_needs_the_token_like_starting_one(client):
+    assert client.get("/v1/retrain/doesnotexist").status_code == 401
+    assert client.get("/v1/retrain/doesnotexist", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
 def test_health_readiness_and_metrics(client):
@@ -285,7 +294,7 @@ def test_gate_refuses_a_model_whose_seed_f1_drops_beyond_the_margin():
 def _wait_job(url: str, job_id: str, seconds: float = 240) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/v1/retrain/{job_id}").json()
+        job = httpx.get(f"{url}/v1/retrain/{job_id}", headers=AUTH).json()
         if job["state"] in ("succeeded", "failed"):
             return job
         time.sleep(0.5)
@@ -321,7 +330,10 @@ def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_mode
             break
         time.sleep(0.3)
     assert seen == {done["version"]}, "every worker serves the new version without a restart"
-    assert httpx.get(f"{url}/v1/model").json()["training_rows"] == 96 + 110 + 55 + 1
+    from training.data import with_real_news
+
+    real_news = 1507 if len(with_real_news(labels)[0]) == 2 else 0  # a retrain also reads the corpus when it is there
+    assert httpx.get(f"{url}/v1/model").json()["training_rows"] == 96 + 110 + 55 + 1 + real_news
 
 
 def _listening_sockets(port: int) -> int:
@@ -389,3 +401,18 @@ def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(s
     assert done["state"] == "failed" and "seed.jsonl:97" in done["reason"] and "unchanged" in done["reason"]
     assert httpx.get(f"{url}/v1/model").json()["version"] == before
     assert httpx.get(f"{url}/readyz").status_code == 200
+
+
+def test_sides_by_dispute_name_detected_or_refused_over_http(client):
+    text = "India accused Pakistan of sponsoring terrorism in Kashmir."
+    auto = client.post("/v1/score", json={"text": text}).json()
+    assert auto["sides"] == {"dispute": "india-pakistan", "names": ["india", "pakistan"], "detected": True}
+    assert auto["direction"]["label"] == "india->pakistan"
+    named = client.post("/v1/score", json={"text": text, "sides": "india-pakistan"}).json()
+    assert named["sides"]["detected"] is False and named["direction"] == auto["direction"]
+    r = client.post("/v1/score", json={"text": text, "sides": "atlantis-lemuria"})
+    assert r.status_code == 422 and "india-pakistan" in r.json()["detail"]
+    batch = client.post("/v1/score/batch", json={"items": [{"text": text}, {"text": "Rain fell on Lyon all week."}]}).json()
+    first, second = batch["results"]
+    assert first["sides"]["dispute"] == "india-pakistan"
+    assert second["direction"]["label"] == "none" and "no side" in second["warning"]

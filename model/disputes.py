@@ -1,0 +1,128 @@
+"""Which dispute a paragraph is about, and sides chosen by name.
+
+Users bring news of many disputes; reading India-Pakistan coverage with the seed dispute's
+sides would give confident nonsense. ``Disputes`` knows every sides file (the shipped ones and
+a user's own) and:
+
+- ``choose(value)`` turns a sides choice into sides: ``"auto"`` (or None) means detect, a
+  dispute name picks that sides file, anything else is a path to a TOML file;
+- ``detect(texts)`` picks, per text, the dispute whose sides it mentions: both sides named
+  beats one side named, then more mentions, then the default dispute, then the order of the
+  files; a text that names no side of any known dispute gets None;
+- ``score(...)`` scores with detection: texts grouped by their dispute, and a text with no
+  known side answers direction ``none`` with a warning instead of a confident direction.
+
+Every result says which sides it was read with: ``"sides": {"dispute", "names", "detected"}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.results import framing_score
+from model.sides import DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_sides
+from model.tokens import tokenize
+
+AUTO = "auto"
+NO_SIDE_WARNING = ("no side of any known dispute is named in this paragraph, so no direction is given; "
+                   "name the sides (a dispute name or a sides file) to read it")
+
+
+class Disputes:
+    def __init__(self, directories: list[Path] | None = None, default: str = DEFAULT_DISPUTE):
+        self.directories = [Path(d) for d in (directories or [SIDES_DIR])]
+        self.default = default
+        self._key: tuple | None = None
+        self._known: dict[str, Sides] = {}
+
+    def known(self) -> dict[str, Sides]:
+        """Every sides file of the directories by dispute (a later directory's file wins), re-read when a
+        file changes; the default dispute first."""
+        paths = sorted(p for d in self.directories for p in d.glob("*.toml"))
+        key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        if key != self._key:
+            found: dict[str, Sides] = {}
+            for directory in self.directories:
+                for path in sorted(directory.glob("*.toml")):
+                    sides = load_sides(path)
+                    found[sides.dispute] = sides
+            ordered = {self.default: found[self.default]} if self.default in found else {}
+            ordered.update((k, v) for k, v in found.items() if k != self.default)
+            self._known, self._key = ordered, key
+        return self._known
+
+    def default_sides(self) -> Sides:
+        known = self.known()
+        if self.default not in known:
+            raise SidesError(f"no sides file for the default dispute {self.default!r}")
+        return known[self.default]
+
+    def choose(self, value: str | Path | None) -> Sides | None:
+        """Sides for a choice: None for ``auto``, a dispute's sides by name, or a sides file by path."""
+        if value is None or str(value) == AUTO:
+            return None
+        known = self.known()
+        if str(value) in known:
+            return known[str(value)]
+        path = Path(value)
+        if path.suffix == ".toml" or path.exists():
+            return load_sides(path)
+        raise SidesError(f"unknown sides {str(value)!r}: give 'auto', a dispute name ({', '.join(known)}) "
+                         f"or a sides file (.toml)")
+
+    def detect(self, texts: list[str]) -> list[Sides | None]:
+        if not texts:
+            return []
+        candidates = list(self.known().values())
+        tokens = tokenize(texts)
+        counts = np.zeros((len(texts), len(candidates), 2))
+        for j, sides in enumerate(candidates):
+            firsts, _, kinds = sides.find(tokens)
+            docs = tokens.doc[firsts]
+            for side in (0, 1):
+                np.add.at(counts[:, j, side], docs[kinds == side], 1.0)
+        named = counts.sum(axis=2)
+        rank = (counts > 0).all(axis=2) * 1e6 + named  # both sides named first, then more mentions; ties: earlier file
+        best = rank.argmax(axis=1)
+        return [candidates[j] if named[k].max() > 0 else None for k, j in enumerate(best.tolist())]
+
+    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0,
+              detect_on: list[str] | None = None) -> list[dict]:
+        """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute;
+        ``detect_on`` gives the text to detect from instead (e.g. a paragraph's whole article)."""
+        if sides is not None:
+            return [{**r, "sides": _describe(sides, False)}
+                    for r in classifier.score(texts, sides, version, explain_top=explain_top)]
+        found = self.detect(detect_on if detect_on is not None else texts)
+        results: list[dict | None] = [None] * len(texts)
+        groups: dict[str, list[int]] = {}
+        for k, chosen in enumerate(found):
+            groups.setdefault(chosen.dispute if chosen else "", []).append(k)
+        for dispute, rows in groups.items():
+            chosen = found[rows[0]] or self.default_sides()
+            for k, result in zip(rows, classifier.score([texts[k] for k in rows], chosen, version,
+                                                        explain_top=explain_top)):
+                result["sides"] = _describe(chosen, True)
+                if not dispute:
+                    _no_direction(result, chosen)
+                results[k] = result
+        return results
+
+
+def _describe(sides: Sides, detected: bool) -> dict:
+    return {"dispute": sides.dispute, "names": list(sides.names), "detected": detected}
+
+
+def _no_direction(result: dict, sides: Sides) -> None:
+    """No side named: direction none, lean 0, and a warning (the loaded labels stand)."""
+    a, b, m, n = sides.directions
+    result["direction"] = {"label": n, "probabilities": {a: 0.0, b: 0.0, m: 0.0, n: 1.0}}
+    result["lean"] = 0.0
+    p = result["loaded"]["probabilities"]
+    loaded = np.array([p["none"], p["quoted"], p["editorial"]])
+    result["framing_score"] = round(float(framing_score(np.array([0.0, 0.0, 0.0, 1.0]), loaded)), 4)
+    result["sides"]["detected"] = False
+    if not result.get("too_short"):
+        result["warning"] = NO_SIDE_WARNING
