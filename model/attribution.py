@@ -282,7 +282,8 @@ def paragraph_statements(views) -> list[list[Statement]]:
     if hasattr(views, "bounds"):
         vocabulary, index = views.vocabulary, views.word_index
         useful = np.fromiter((w in CUE_CLASS or w in SIDES for w in vocabulary), dtype=bool, count=len(vocabulary))
-        wanted = np.add.reduceat(useful[index].astype(np.int64), views.bounds[:-1]) if len(index) else None
+        doc = np.repeat(np.arange(len(views.texts)), np.diff(views.bounds))
+        wanted = np.bincount(doc[useful[index]], minlength=len(views.texts))
         starts, ends, party, bounds = views.starts.tolist(), views.ends.tolist(), views.party.tolist(), views.bounds.tolist()
         return [find([vocabulary[i] for i in index[a:b].tolist()], text, starts[a:b], ends[a:b], party[a:b])[0]
                 if b > a and wanted[k] else []

@@ -32,6 +32,17 @@ def framing_score(direction_p: np.ndarray, loaded_p: np.ndarray) -> np.ndarray:
     return 1 - (1 - np.abs(lean(direction_p))) * (1 - loaded_p[..., 2]) * (1 - QUOTED_WEIGHT * loaded_p[..., 1])
 
 
+def direction_index(direction_p: np.ndarray) -> np.ndarray:
+    """The likeliest direction per row (A->B, B->A, mutual, none); where A->B and B->A tie for it,
+    as for a paragraph that names neither side, the likelier of mutual and none instead, so that
+    the label, like the probabilities, is the same when the sides' names swap."""
+    direction_p = np.asarray(direction_p, dtype=float)
+    best = direction_p.argmax(axis=1)
+    tied = (best < 2) & np.isclose(direction_p[:, 0], direction_p[:, 1], rtol=0, atol=1e-12)
+    best[tied] = 2 + direction_p[tied, 2:].argmax(axis=1)
+    return best
+
+
 def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[list[dict]], sides: Sides,
                   model_version: str) -> list[dict]:
     """A batch's results from its heads' probabilities (rows in the order A->B, B->A, mutual,
@@ -39,7 +50,7 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
     likeliest class, the first one on a tie. Computed with NumPy over the batch, so a
     paragraph's result does not depend on its batch mates."""
     names, loaded_names = sides.directions, LOADED_NAMES
-    direction_labels = [names[k] for k in direction_p.argmax(axis=1).tolist()]
+    direction_labels = [names[k] for k in direction_index(direction_p).tolist()]
     loaded_labels = [loaded_names[k] for k in loaded_p.argmax(axis=1).tolist()]
     leans = np.round(lean(direction_p), 4).tolist()
     framing = np.round(framing_score(direction_p, loaded_p), 4).tolist()
@@ -68,20 +79,65 @@ def too_short(result: dict, sides: Sides, words: int) -> None:
     result["warning"] = f"too short to judge: {words} word{'s' if words != 1 else ''} (at least {MIN_WORDS} needed)"
 
 
+LEXICON_WORDS = {
+    "editorial_strong": "strongly charged words in the outlet's voice",
+    "quoted_strong": "strongly charged words in a party's words",
+    "editorial_valence": "emotional words in the outlet's voice",
+    "quoted_valence": "emotional words in a party's words",
+    "editorial_subjective": "opinion words in the outlet's voice",
+    "quoted_subjective": "opinion words in a party's words",
+    "editorial_booster": "intensifiers in the outlet's voice",
+    "quoted_booster": "intensifiers in a party's words",
+    "party_share": "how much of the paragraph is a party's words",
+    "length": "the paragraph's length",
+}
+SPAN_WORDS = {"max": "the most loaded-looking word", "top3": "the three most loaded-looking words",
+              "count": "how many loaded-looking words"}
+CUE_WORDS = {"<p>": "(start)", "</p>": "(end)", "blame": "blames", "deny": "denies", "attack": "attacks",
+             "say": "says", "negation": "not", "mutual": "each other", "mediator": "mediation", "defend": "defends"}
+ATTRIBUTION_CUES = {"accuse": "accuses", "blame": "blames", "deny": "denies", "condemn": "condemns",
+                    "warn": "warns", "claim": "claims", "say": "says", "quote": "goes on", "outlet": "writes"}
+
+
 def readable_feature(name: str, sides: Sides) -> str:
-    """'cues:side_b blame side_a' -> 'pakistan blame afghanistan (pattern)'."""
+    """A feature in words an analyst reads: 'cues:side_b blame side_a' -> 'pattern: pakistan blames afghanistan'."""
     group, _, body = name.partition(":")
-    body = body.replace(SIDE_A, sides.a.name).replace(SIDE_B, sides.b.name).replace(THIRD, "[third party]")
+    names = {SIDE_A: sides.a.name, SIDE_B: sides.b.name, THIRD: "a third party", "unknown": "someone",
+             "outlet": "the outlet", "none": "no side"}
     if group == "voiced":
         voice, _, word = body.partition(":")
-        return f"{word} ({'quoted' if voice == 'q' else 'editorial'})"
+        return f"“{names.get(word, word)}” in {'a party' + chr(39) + 's words' if voice == 'q' else 'the outlet' + chr(39) + 's voice'}"
     if group == "cues":
-        return f"{body.replace('<p>', '[start]').replace('</p>', '[end]')} (pattern)"
+        return "pattern: " + " ".join(CUE_WORDS.get(w, names.get(w, w)) for w in body.split())
     if group == "lex":
-        return f"lexicon: {body.replace('_', ' ')}"
+        return LEXICON_WORDS.get(body, body.replace("_", " "))
     if group == "span":
-        return f"loaded-word evidence: {body.replace('_', ' ')}"
+        voice, _, kind = body.partition("_")
+        return f"{SPAN_WORDS.get(kind, kind)} in {'the outlet' + chr(39) + 's voice' if voice == 'editorial' else 'a party' + chr(39) + 's words'}"
+    if group == "att":
+        return _readable_statement(body, names)
+    if group == "words":
+        return "words: “" + " ".join(names.get(w, w) for w in body.split()) + "”"
     return body
+
+
+def _readable_statement(body: str, names: dict) -> str:
+    """'side_a>accuse>side_b' -> 'afghanistan accuses pakistan'; 'blames:side_a>side_b' -> 'afghanistan blames pakistan'."""
+    kind, _, rest = body.rpartition(":")
+    parts = rest.split(">")
+    if kind in ("blames", "denies"):
+        return f"statement: {names.get(parts[0], parts[0])} {kind} {names.get(parts[1], parts[1])}"
+    speaker, words = names.get(parts[0], parts[0]), []
+    for part in parts[1:]:
+        if part in ATTRIBUTION_CUES:
+            words.append(ATTRIBUTION_CUES[part])
+        elif part in ("q", "e"):
+            words.append("(quoted)" if part == "q" else "(own voice)")
+        elif part in names:
+            words.append(f"about {names[part]}")
+        else:
+            words.append(f"({part})")
+    return f"statement: {speaker} " + " ".join(words)
 
 
 def explain(x_row, head, label: str, sides: Sides, feature_names: np.ndarray, top: int,

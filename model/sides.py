@@ -238,12 +238,15 @@ def _counterpart(found: str, own: Side, other: Side) -> str:
     """The other side's matching alias, keeping the ending.
 
     By convention a sides file lists country, adjective and capital first; those map to
-    the same position, every other alias (people, agencies) maps to the other's first.
+    the same position, every other alias (people, agencies) maps to the other's first. A
+    mention that is a whole alias ("Afghan Taliban") is swapped whole, not by its leading
+    adjective, which would make a third party's name ("Pakistani Taliban").
     """
     lowered = found.lower()
     prefixes = [i for i, a in enumerate(own.aliases) if lowered.startswith(a.lower())]
+    whole = [i for i in prefixes if lowered.removesuffix("'s").removesuffix("\u2019s") == own.aliases[i].lower()]
     leading = [i for i in prefixes if i < 3]
-    index = max(leading or prefixes or [0], key=lambda i: len(own.aliases[i]))
+    index = max(whole or leading or prefixes or [0], key=lambda i: len(own.aliases[i]))
     best = own.aliases[index] if lowered.startswith(own.aliases[index].lower()) else found
     replacement = other.aliases[index] if index < min(3, len(other.aliases)) else other.aliases[0]
     return replacement + found[len(best):]

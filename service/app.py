@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from model.labels import LabelsRejected, add_labels
 from model.disputes import AUTO, Disputes
@@ -39,6 +42,7 @@ from service.schemas import (
 from service.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
+DOCS_ASSETS = "/docs-assets"
 ERRORS = {400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem},
           409: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
 
@@ -106,6 +110,15 @@ def _json(content) -> Response:
     return Response(_encode(content), media_type="application/json")
 
 
+def _fixed_route(scope) -> str:
+    """The label of a request that matched a route Starlette does not name in the scope (the OpenAPI
+    document, the docs page and its files); 'unmatched' for anything else."""
+    path = scope["path"]
+    if path in ("/openapi.json", "/docs"):
+        return path
+    return DOCS_ASSETS if path.startswith(DOCS_ASSETS + "/") else "unmatched"
+
+
 class Metrics:
     """ASGI middleware counting requests and timing them by route template."""
 
@@ -126,7 +139,7 @@ class Metrics:
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = getattr(scope.get("route"), "path", None) or _fixed_route(scope)
             metrics.REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
             metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
 
@@ -293,7 +306,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             poller.cancel()
 
-    app = FastAPI(title="framing", version=_version(), lifespan=lifespan,
+    app = FastAPI(title="framing", version=_version(), lifespan=lifespan, docs_url=None,
                   description="Who blames whom in a news paragraph, and whether the wording is loaded "
                               "(in the outlet's own voice or a quote).")
     app.state.settings, app.state.holder = settings, holder
@@ -433,6 +446,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    # The API docs work offline: Swagger UI's files come from an installed package, not a CDN.
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="framing API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
 
     # Innermost first: FastScore runs inside Metrics, which runs inside the body-size limit.
     app.add_middleware(FastScore, score=fast_score, route=score_route)

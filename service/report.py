@@ -63,8 +63,8 @@ class ReportSummary:
     skipped_rows: collections.Counter = field(default_factory=collections.Counter)
 
     def lines(self) -> list[str]:
-        lines = [f"report on {self.paragraphs} paragraphs in {self.articles} articles from {self.outlets} outlets: "
-                 f"{self.out}"]
+        lines = [f"report on {_count(self.paragraphs, 'paragraph')} in {_count(self.articles, 'article')} from "
+                 f"{_count(self.outlets, 'outlet')}: {self.out}"]
         if self.articles_shown < self.articles:
             lines.append(f"the article table shows the {self.articles_shown} articles with the highest mean framing "
                          f"score (of {self.articles})")
@@ -75,6 +75,10 @@ class ReportSummary:
 
 
 # --------------------------------------------------------------------------- reading
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
 
 def _read_jsonl(path: Path) -> Iterator[dict | str]:
     with open(path, "rb") as handle:
@@ -403,7 +407,8 @@ def plot_loaded(outlets: list[Outlet]) -> str:
     axes.set_yticks(ys, [_label(o.name) for o in ordered])
     axes.set_xlabel("% of paragraphs with loaded language")
     axes.set_xlim(0, max(editorial + quoted + [10]) * 1.1)
-    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=2,
+                frameon=False, fontsize=8)
     axes.grid(axis="x", color="#e3e6ec", linewidth=0.6)
     axes.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -554,8 +559,8 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
                                          "quoted only, as a share of the outlet's paragraphs."),
         ("directions", plot_directions(plotted, profile_.directions), "Who blames whom, by outlet."),
     ]
-    figures = "".join(f'<figure id="plot-{name}">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
-                      for name, svg, caption in plots)
+    figures = "".join(f'<figure id="plot-{name}"{" class=wide" if name == "directions" else ""}>{svg}'
+                      f'<figcaption>{_e(caption)}</figcaption></figure>' for name, svg, caption in plots)
     ordered = sorted(profile_.articles, key=lambda a: (a.outlet, a.path, a.line if a.line is not None else -1))
     if len(ordered) > max_articles:
         keep = sorted(ordered, key=lambda a: -a.stats.framing_sum / a.stats.n)[:max_articles]
@@ -590,8 +595,68 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
         title=_e("Source-bias profile by outlet"), style=STYLE, script=SCRIPT, meta=meta, facts=facts_html,
         notes="".join(f'<p class="note">{_e(n)}</p>' for n in notes), plots=figures,
         outlet_table=outlet_table(profile_), articles_note=_e(articles_note),
-        article_table=article_table(profile_, ordered), definitions=_definitions(sides))
+        article_table=article_table(profile_, ordered), definitions=_definitions(sides),
+        drilldown=drilldown(results, profile_))
     return page, len(ordered)
+
+
+DRILLDOWN_PARAGRAPHS = 40
+
+
+def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARAGRAPHS) -> str:
+    """Per outlet, its most framed paragraphs (up to ``per_outlet``) with their labels and loaded
+    spans highlighted, read in a second pass over the results so memory stays bounded."""
+    import heapq
+
+    best: dict[str, list] = {}
+    for k, row in enumerate(read_results(results)):
+        shown = _shown_row(row, profile_.directions)
+        if shown is None:
+            continue  # the rows the profile skipped (and counted) are skipped here too
+        item = (shown["framing_score"], -k, shown)
+        heap = best.setdefault(shown["outlet"], [])
+        if len(heap) < per_outlet:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
+    parts = []
+    for outlet in sorted(profile_.outlets.values(), key=lambda o: (-o.stats.n, o.name)):
+        rows = [r for _, _, r in sorted(best.get(outlet.name, []), key=lambda item: item[:2], reverse=True)]
+        items = "".join(
+            f'<li><span class="labels">{_e(r["direction"])} · loaded {_e(r["loaded"])} '
+            f'· framing {r["framing_score"]:.2f} · {_e(r["path"])} ¶{r["paragraph"]}</span>'
+            f'<p>{_highlight(r["text"], r["spans"])}</p></li>' for r in rows)
+        shown = f"the {len(rows)} most framed of {_count(outlet.stats.n, 'paragraph')}"
+        parts.append(f'<details class="outlet" data-outlet="{_e(outlet.name)}"><summary>{_e(outlet.name)} '
+                     f'<span class="ci">({shown})</span></summary><ol>{items}</ol></details>')
+    return "".join(parts)
+
+
+def _shown_row(row, directions: tuple[str, ...]) -> dict | None:
+    """What the drill-down shows of a results row, or None for a row the profile could not use."""
+    try:
+        if tuple(row["direction"]["probabilities"]) != tuple(directions):
+            return None
+        return {"outlet": row.get("outlet") or "unknown", "framing_score": float(row["framing_score"]),
+                "direction": row["direction"]["label"], "loaded": row["loaded"]["label"],
+                "spans": list(row["loaded"]["spans"]), "text": str(row["text"]), "path": str(row["path"]),
+                "paragraph": int(row["paragraph"])}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _highlight(text: str, spans: list[dict]) -> str:
+    """The paragraph with its loaded spans marked by voice, escaped."""
+    out, at = [], 0
+    for span in sorted(spans, key=lambda s: s["start"]):
+        if span["start"] < at:
+            continue
+        out.append(_e(text[at:span["start"]]))
+        voice = "editorial" if span["voice"] == "editorial" else "quoted"
+        out.append(f'<mark class="{voice}">{_e(text[span["start"]:span["end"]])}</mark>')
+        at = span["end"]
+    out.append(_e(text[at:]))
+    return "".join(out)
 
 
 def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES) -> ReportSummary:

@@ -16,17 +16,25 @@ p.meta, p.note { color: var(--muted); margin: 4px 0; }
 .fact b { display: block; font-size: 20px; }
 .plots { display: flex; flex-wrap: wrap; gap: 24px; }
 figure { margin: 0; flex: 1 1 520px; min-width: 0; }
+figure.wide { flex-basis: 100%; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; }
 .tablewrap { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 13px; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: var(--band); cursor: pointer; user-select: none; vertical-align: bottom; max-width: 120px; }
 th[data-dir="asc"]::after { content: " \\25B2"; }
 th[data-dir="desc"]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .ci { color: var(--muted); font-size: 12px; }
-td.phrases { min-width: 300px; max-width: 460px; }
+td.phrases { min-width: 180px; max-width: 360px; overflow-wrap: anywhere; }
+details.outlet { margin: 6px 0; }
+details.outlet summary { cursor: pointer; font-weight: 600; }
+details.outlet li { margin: 8px 0; }
+details.outlet li p { margin: 2px 0; }
+span.labels { color: var(--muted); font-size: 12px; }
+mark.editorial { background: #ffd7d5; border-bottom: 2px solid #cf222e; }
+mark.quoted { background: #dbeafe; border-bottom: 2px dashed #1f6feb; }
 .pos { color: var(--a); } .neg { color: var(--b); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
 dt { font-weight: 600; }
@@ -84,6 +92,10 @@ $notes
 <h2>Articles</h2>
 <p class="note">$articles_note</p>
 <div class="tablewrap">$article_table</div>
+<h2>Paragraphs by outlet</h2>
+<p class="note">Open an outlet to read the paragraphs behind its figures (its most framed first), with their labels
+and loaded words marked: <mark class="editorial">outlet's own voice</mark>, <mark class="quoted">a party's words</mark>.</p>
+$drilldown
 <h2>How to read it</h2>
 $definitions
 <script>$script</script>

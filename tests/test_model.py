@@ -288,3 +288,8 @@ def test_ci_runs_the_readme_test_command_exactly_as_written():
     command = "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/python -m pytest"
     assert command in readme and command in ci
     assert "--upgrade pip" not in ci, "CI must use the pip a new venv brings, as a user does"
+
+
+def test_paragraphs_without_words_score_in_a_batch_with_others(model, sides):
+    results = model.classifier.score(["0", ":", "…", "Kabul accused Islamabad of sabotage."], sides, model.version)
+    assert [r.get("too_short", False) for r in results] == [True, True, True, False]

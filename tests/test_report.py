@@ -312,3 +312,24 @@ def test_paragraph_interval_and_bounds():
     single = Stats()
     single.add(0.3, 0.5, 0, 0, [])
     assert paragraph_interval(single) is None
+
+
+def test_each_outlet_drills_down_to_its_paragraphs_with_labels_and_marked_spans(tmp_path):
+    rows = [row("a.txt", "Kabul Times", 0, 0.9, 0, "editorial",
+                [{"start": 0, "end": 4, "text": "text", "voice": "editorial"}], framing=0.9),
+            row("b.txt", "Kabul Times", 1, 0.1, framing=0.1),
+            row("c.txt", "Dawn <&>", 0, -0.5, 1, "quoted", [{"start": 0, "end": 4, "text": "text", "voice": "quoted"}])]
+    summary = write_report(write_rows(tmp_path / "r.jsonl", rows), tmp_path / "r.html")
+    text = (tmp_path / "r.html").read_text()
+    assert summary.lines()[0].startswith("report on 3 paragraphs in 3 articles from 2 outlets")
+    kabul = text[text.index('<details class="outlet" data-outlet="Kabul Times"'):]
+    kabul = kabul[:kabul.index("</details>")]
+    assert "the 2 most framed of 2 paragraphs" in kabul
+    assert kabul.index("framing 0.90") < kabul.index("framing 0.10"), "most framed first"
+    assert '<mark class="editorial">text</mark>' in kabul and "loaded editorial" in kabul
+    assert '<details class="outlet" data-outlet="Dawn &lt;&amp;&gt;"' in text and '<mark class="quoted">text</mark>' in text
+
+
+def test_one_outlet_is_not_called_outlets(tmp_path):
+    summary = write_report(write_rows(tmp_path / "r.jsonl", [row("a.txt", "Solo", 0, 0.2)]), tmp_path / "r.html")
+    assert summary.lines()[0].startswith("report on 1 paragraph in 1 article from 1 outlet:")

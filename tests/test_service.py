@@ -416,3 +416,15 @@ def test_sides_by_dispute_name_detected_or_refused_over_http(client):
     first, second = batch["results"]
     assert first["sides"]["dispute"] == "india-pakistan"
     assert second["direction"]["label"] == "none" and "no side" in second["warning"]
+
+
+def test_docs_work_offline_and_are_counted_by_route(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    script = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert client.get("/openapi.json").status_code == 200
+    samples = _samples(client)
+    assert any('route="/docs"' in k for k in samples) and any('route="/openapi.json"' in k for k in samples)
+    assert any('route="/docs-assets"' in k for k in samples)
+    assert not any('route="unmatched"' in k and 'status="200"' in k for k in samples)

@@ -1,7 +1,7 @@
 """Which feature groups carry the weight: each group's share of the absolute push
 (x_j * (w_label,j - mean_k w_k,j), summed over the predicted label) on labelled paragraphs.
 
-    python -m training.feature_weights        # the shipped model on the seed and authored rows
+    python -m training.feature_weights        # the shipped model on the real-news, seed and authored rows
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def group_shares(classifier, views) -> dict[str, dict[str, float]]:
 def main() -> None:
     model = load_current()
     dataset = load_dataset()
-    for origin in ("seed", "authored"):
+    for origin in ("real-news", "seed", "authored"):
         rows = [i for i, o in enumerate(dataset.origins) if o == origin]
         views = analyse_many([dataset.examples[i].text for i in rows], [dataset.examples[i].sides for i in rows])
         for head, shares in group_shares(model.classifier, views).items():

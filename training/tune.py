@@ -24,6 +24,7 @@ import numpy as np
 from scipy.special import softmax
 
 from model.classifier import DIRECTIONS, LOADED, FramingClassifier
+from model.results import direction_index
 from training.data import Dataset, load_dataset
 from training.metrics import classification_figures, span_figures
 from training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
@@ -51,7 +52,7 @@ def tuning_half(outlet: str) -> bool:
 def _figures(dataset: Dataset, oof, rows: list[int]) -> dict:
     truth_d = [dataset.examples[i].direction for i in rows]
     truth_l = [dataset.examples[i].loaded for i in rows]
-    pred_d = [DIRECTIONS[k] for k in oof.direction[rows].argmax(1)]
+    pred_d = [DIRECTIONS[k] for k in direction_index(oof.direction[rows])]
     pred_l = [LOADED[k] for k in oof.loaded[rows].argmax(1)]
     span_rows = [i for i in rows if dataset.examples[i].spans is not None]
     return {
