@@ -17,7 +17,6 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
-from model.attribution import StatementSpace, paragraph_statements
 from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import MIN_WORDS, build_results, explain, too_short
@@ -31,7 +30,7 @@ _SWAP_TOKEN = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 
 
 def swap_view(view: ParagraphView) -> ParagraphView:
-    return ParagraphView(tuple(_SWAP_TOKEN.get(t, t) for t in view.tokens), view.offsets, view.party, view.text)
+    return ParagraphView(tuple(_SWAP_TOKEN.get(t, t) for t in view.tokens), view.offsets, view.party)
 
 
 def relative_direction(label: str, sides: Sides) -> str:
@@ -40,12 +39,6 @@ def relative_direction(label: str, sides: Sides) -> str:
 
 
 SWAP_DIRECTION = {"A->B": "B->A", "B->A": "A->B"}
-
-
-def statement_names(views) -> list[list[str]]:
-    """Each paragraph's statement features (see ``model.attribution``)."""
-    return [[name for statement in statements for name in statement.features()]
-            for statements in paragraph_statements(views)]
 
 
 @dataclass
@@ -81,13 +74,9 @@ class FramingClassifier:
                                                          labels=[labels[i] for i in span_rows])
         evidence = self._out_of_fold_evidence(views, span_rows, labels)
         self.features = FeatureSpace(min_df=self.min_df).fit(both)
-        said = statement_names(views)
-        said += [[swap_feature_name(name) for name in row] for row in said]
-        self.statement_space = StatementSpace(min_count=self.min_df).fit(said)
-        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(self.statement_space.transform(said)),
-                           sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr")
-        self.feature_names = np.array(self.features.feature_names + self.statement_space.feature_names
-                                      + list(EVIDENCE_FEATURES))
+        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))],
+                          format="csr")
+        self.feature_names = np.array(self.features.feature_names + list(EVIDENCE_FEATURES))
         position = {name: i for i, name in enumerate(self.feature_names)}
         self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
 
@@ -148,9 +137,7 @@ class FramingClassifier:
                                                              self._span_table)
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
         tfidf, lexicon = self.features.transform_parts(batch)
-        space = getattr(self, "statement_space", None)
-        said = space.transform(statement_names(views)) if space is not None else np.zeros((batch.n, 0))
-        return (tfidf, np.hstack([lexicon, said, evidence])), batch, probabilities
+        return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
 
     def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
         (tfidf, dense), _, _ = self._inputs(views)

@@ -66,7 +66,6 @@ class ParagraphView:
     tokens: tuple[str, ...]
     offsets: tuple[tuple[int, int], ...]
     party: tuple[bool, ...]
-    text: str = ""
 
 
 @dataclass
@@ -92,7 +91,7 @@ class Analysed:
         vocabulary = self.vocabulary
         return ParagraphView(tuple(vocabulary[i] for i in self.word_index[a:b].tolist()),
                              tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
-                             tuple(self.party[a:b].tolist()), self.texts[k])
+                             tuple(self.party[a:b].tolist()))
 
     def views(self) -> list[ParagraphView]:
         return [self.view(k) for k in range(len(self))]

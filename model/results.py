@@ -95,15 +95,12 @@ SPAN_WORDS = {"max": "the most loaded-looking word", "top3": "the three most loa
               "count": "how many loaded-looking words"}
 CUE_WORDS = {"<p>": "(start)", "</p>": "(end)", "blame": "blames", "deny": "denies", "attack": "attacks",
              "say": "says", "negation": "not", "mutual": "each other", "mediator": "mediation", "defend": "defends"}
-ATTRIBUTION_CUES = {"accuse": "accuses", "blame": "blames", "deny": "denies", "condemn": "condemns",
-                    "warn": "warns", "claim": "claims", "say": "says", "quote": "goes on", "outlet": "writes"}
 
 
 def readable_feature(name: str, sides: Sides) -> str:
     """A feature in words an analyst reads: 'cues:side_b blame side_a' -> 'pattern: pakistan blames afghanistan'."""
     group, _, body = name.partition(":")
-    names = {SIDE_A: sides.a.name, SIDE_B: sides.b.name, THIRD: "a third party", "unknown": "someone",
-             "outlet": "the outlet", "none": "no side"}
+    names = {SIDE_A: sides.a.name, SIDE_B: sides.b.name, THIRD: "a third party"}
     if group == "voiced":
         voice, _, word = body.partition(":")
         return f"“{names.get(word, word)}” in {'a party' + chr(39) + 's words' if voice == 'q' else 'the outlet' + chr(39) + 's voice'}"
@@ -114,30 +111,9 @@ def readable_feature(name: str, sides: Sides) -> str:
     if group == "span":
         voice, _, kind = body.partition("_")
         return f"{SPAN_WORDS.get(kind, kind)} in {'the outlet' + chr(39) + 's voice' if voice == 'editorial' else 'a party' + chr(39) + 's words'}"
-    if group == "att":
-        return _readable_statement(body, names)
     if group == "words":
         return "words: “" + " ".join(names.get(w, w) for w in body.split()) + "”"
     return body
-
-
-def _readable_statement(body: str, names: dict) -> str:
-    """'side_a>accuse>side_b' -> 'afghanistan accuses pakistan'; 'blames:side_a>side_b' -> 'afghanistan blames pakistan'."""
-    kind, _, rest = body.rpartition(":")
-    parts = rest.split(">")
-    if kind in ("blames", "denies"):
-        return f"statement: {names.get(parts[0], parts[0])} {kind} {names.get(parts[1], parts[1])}"
-    speaker, words = names.get(parts[0], parts[0]), []
-    for part in parts[1:]:
-        if part in ATTRIBUTION_CUES:
-            words.append(ATTRIBUTION_CUES[part])
-        elif part in ("q", "e"):
-            words.append("(quoted)" if part == "q" else "(own voice)")
-        elif part in names:
-            words.append(f"about {names[part]}")
-        else:
-            words.append(f"({part})")
-    return f"statement: {speaker} " + " ".join(words)
 
 
 def explain(x_row, head, label: str, sides: Sides, feature_names: np.ndarray, top: int,

@@ -40,7 +40,7 @@ REGULARISATION = [
     {"direction_C": 4.0, "loaded_C": 4.0},
     {"direction_C": 16.0, "loaded_C": 16.0},
 ]
-MIN_DF = [2, 3]
+MIN_DF = [2, 3, 5, 8]
 SPAN_THRESHOLDS = [0.2, 0.25, 0.3, 0.4, 0.5]
 
 
