@@ -40,14 +40,13 @@ class Disputes:
     def known(self) -> dict[str, Sides]:
         """Every sides file of the directories by dispute (a later directory's file wins), re-read when a
         file changes; the default dispute first."""
-        paths = sorted(p for d in self.directories for p in d.glob("*.toml"))
-        key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        paths = [path for directory in self.directories for path in sorted(directory.glob("*.toml"))]
+        key = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in ((p, p.stat()) for p in paths))
         if key != self._key:
             found: dict[str, Sides] = {}
-            for directory in self.directories:
-                for path in sorted(directory.glob("*.toml")):
-                    sides = load_sides(path)
-                    found[sides.dispute] = sides
+            for path in paths:
+                sides = load_sides(path)
+                found[sides.dispute] = sides
             ordered = {self.default: found[self.default]} if self.default in found else {}
             ordered.update((k, v) for k, v in found.items() if k != self.default)
             self._known, self._key = ordered, key
