@@ -19,13 +19,13 @@ from scipy import sparse
 
 from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from model.heads import TiedLogistic
-from model.results import MIN_WORDS, build_results, explain, too_short
+from model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
 from model.sides import SIDE_A, SIDE_B, Sides
 from model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
 from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
-LOADED = ("none", "quoted", "editorial")
+LOADED = LOADED_LABELS
 _SWAP_TOKEN = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 
 

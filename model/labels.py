@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.results import LOADED_LABELS
 from model.sides import Sides, SidesError, load_sides
 
-LOADED_LABELS = ("none", "quoted", "editorial")
 VOICES = ("quoted", "editorial")
 ORIGINS = ("seed", "authored", "user", "external", "real-news")
 REQUIRED = ("id", "text", "source", "origin")

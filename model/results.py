@@ -17,7 +17,7 @@ from model.sides import SIDE_A, SIDE_B, THIRD, Sides
 
 QUOTED_WEIGHT = 0.25
 MIN_WORDS = 3  # fewer words than this is too little to judge who blames whom or whether wording is loaded
-LOADED_NAMES = ("none", "quoted", "editorial")
+LOADED_LABELS = ("none", "quoted", "editorial")  # the loaded classes, in the heads' order; defined here only
 
 
 def lean(direction_p: np.ndarray) -> np.ndarray:
@@ -49,7 +49,7 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
     none and none, quoted, editorial): plain floats rounded to 4 places; a label is the
     likeliest class, the first one on a tie. Computed with NumPy over the batch, so a
     paragraph's result does not depend on its batch mates."""
-    names, loaded_names = sides.directions, LOADED_NAMES
+    names, loaded_names = sides.directions, LOADED_LABELS
     direction_labels = [names[k] for k in direction_index(direction_p).tolist()]
     loaded_labels = [loaded_names[k] for k in loaded_p.argmax(axis=1).tolist()]
     leans = np.round(lean(direction_p), 4).tolist()

@@ -56,6 +56,7 @@ from typing import Iterator, TextIO
 import orjson
 
 from model.paragraphs import split_paragraphs
+from model.results import LOADED_LABELS
 from model.sides import Sides, default_sides, sides_from_mapping
 from model.store import ModelStoreError, current_version, load_version, store_dir, verify
 from service import readers
@@ -65,7 +66,6 @@ FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
 ENGINES = ("local", "dask")
 ROW_FIELDS = ("path", "line", "id", "outlet", "url", "date", "article_hash", "article_paragraphs",
               "paragraph", "start", "end", "text")
-LOADED_LABELS = ("none", "quoted", "editorial")
 DEFAULT_CHUNK_BYTES = 256 * 1024
 FIRST_CHUNK_BYTES = 16 * 1024
 MAX_CHUNK_ARTICLES = 2000

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from model.results import LOADED_LABELS
+
 EXAMPLE_TEXT = ("Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "
                 "\u201cdrag the Afghan people into a needless conflict.\u201d")
 
@@ -53,7 +55,7 @@ class Span(BaseModel):
 
 
 class Loaded(BaseModel):
-    label: Literal["none", "quoted", "editorial"]
+    label: Literal[LOADED_LABELS]
     probabilities: dict[str, float]
     spans: list[Span]
 
@@ -120,7 +122,7 @@ class LabelIn(BaseModel):
     dispute: str | None = Field(default=None, max_length=64, description="Default: the seed dispute.")
     sides: list[str] | None = Field(default=None, min_length=2, max_length=2)
     direction: str | None = None
-    loaded: Literal["none", "quoted", "editorial"] | None = None
+    loaded: Literal[LOADED_LABELS] | None = None
     spans: list[SpanIn] | None = None
     origin: Literal["user", "authored", "seed", "external"] = "user"
 
