@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.results import framing_score
+from model.results import framing_score, no_direction
 from model.sides import DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_sides
 from model.tokens import tokenize
 
@@ -116,8 +116,7 @@ def _describe(sides: Sides, detected: bool) -> dict:
 
 def _no_direction(result: dict, sides: Sides) -> None:
     """No side named: direction none, lean 0, and a warning (the loaded labels stand)."""
-    a, b, m, n = sides.directions
-    result["direction"] = {"label": n, "probabilities": {a: 0.0, b: 0.0, m: 0.0, n: 1.0}}
+    result["direction"] = no_direction(sides)
     result["lean"] = 0.0
     p = result["loaded"]["probabilities"]
     loaded = np.array([p["none"], p["quoted"], p["editorial"]])

@@ -47,7 +47,7 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
                   model_version: str) -> list[dict]:
     """A batch's results from its heads' probabilities (rows in the order A->B, B->A, mutual,
     none and none, quoted, editorial): plain floats rounded to 4 places; a label is the
-    likeliest class, the first one on a tie. Computed with NumPy over the batch, so a
+    likeliest class (the first one on a tie, except a tie of A->B with B->A: see ``direction_index``). Computed with NumPy over the batch, so a
     paragraph's result does not depend on its batch mates."""
     names, loaded_names = sides.directions, LOADED_LABELS
     direction_labels = [names[k] for k in direction_index(direction_p).tolist()]
@@ -69,10 +69,15 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
     ]
 
 
+def no_direction(sides: Sides) -> dict:
+    """The direction part of a result that gives no direction: ``none`` with certainty."""
+    a, b, m, n = sides.directions
+    return {"label": n, "probabilities": {a: 0.0, b: 0.0, m: 0.0, n: 1.0}}
+
+
 def too_short(result: dict, sides: Sides, words: int) -> None:
     """A paragraph too short to judge: no confident labels, a flag and a warning instead."""
-    a, b, m, n = sides.directions
-    result["direction"] = {"label": n, "probabilities": {a: 0.0, b: 0.0, m: 0.0, n: 1.0}}
+    result["direction"] = no_direction(sides)
     result["loaded"] = {"label": "none", "probabilities": {"none": 1.0, "quoted": 0.0, "editorial": 0.0}, "spans": []}
     result["lean"], result["framing_score"] = 0.0, 0.0
     result["too_short"] = True
@@ -93,6 +98,8 @@ LEXICON_WORDS = {
 }
 SPAN_WORDS = {"max": "the most loaded-looking word", "top3": "the three most loaded-looking words",
               "count": "how many loaded-looking words"}
+VOICE_WORDS = {"q": "a party's words", "e": "the outlet's voice", "quoted": "a party's words",
+               "editorial": "the outlet's voice"}
 CUE_WORDS = {"<p>": "(start)", "</p>": "(end)", "blame": "blames", "deny": "denies", "attack": "attacks",
              "say": "says", "negation": "not", "mutual": "each other", "mediator": "mediation", "defend": "defends"}
 
@@ -103,14 +110,14 @@ def readable_feature(name: str, sides: Sides) -> str:
     names = {SIDE_A: sides.a.name, SIDE_B: sides.b.name, THIRD: "a third party"}
     if group == "voiced":
         voice, _, word = body.partition(":")
-        return f"“{names.get(word, word)}” in {'a party' + chr(39) + 's words' if voice == 'q' else 'the outlet' + chr(39) + 's voice'}"
+        return f"“{names.get(word, word)}” in {VOICE_WORDS.get(voice, voice)}"
     if group == "cues":
         return "pattern: " + " ".join(CUE_WORDS.get(w, names.get(w, w)) for w in body.split())
     if group == "lex":
         return LEXICON_WORDS.get(body, body.replace("_", " "))
     if group == "span":
         voice, _, kind = body.partition("_")
-        return f"{SPAN_WORDS.get(kind, kind)} in {'the outlet' + chr(39) + 's voice' if voice == 'editorial' else 'a party' + chr(39) + 's words'}"
+        return f"{SPAN_WORDS.get(kind, kind)} in {VOICE_WORDS.get(voice, voice)}"
     if group == "words":
         return "words: “" + " ".join(names.get(w, w) for w in body.split()) + "”"
     return body

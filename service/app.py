@@ -88,11 +88,14 @@ cached_default_sides = SidesFile()
 
 def resolve_sides(sides: list[SideIn] | str | None, disputes: Disputes) -> Sides | None:
     """The request's sides: None for auto (detected per paragraph), a dispute by name, or two sides given in full."""
-    if sides is None or isinstance(sides, str):
-        if sides not in (None, AUTO) and sides not in disputes.known():
-            raise HTTPException(422, f"unknown dispute {sides!r}: give 'auto', one of {', '.join(disputes.known())}, "
+    if sides is None or sides == AUTO:
+        return None
+    if isinstance(sides, str):
+        known = disputes.known()
+        if sides not in known:
+            raise HTTPException(422, f"unknown dispute {sides!r}: give 'auto', one of {', '.join(known)}, "
                                      f"or the two sides in full")
-        return disputes.choose(sides)
+        return known[sides]
     if len(sides) != 2:
         raise HTTPException(422, f"'sides' needs exactly two sides, A first; got {len(sides)}")
     try:

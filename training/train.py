@@ -11,10 +11,13 @@ them (the calibration temperature is fitted on out-of-fold authored rows only).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -130,9 +133,6 @@ def apply_mix(dataset: Dataset, mix: dict[str, float]) -> None:
 
 def code_hash() -> str:
     """SHA-256 over the model and training code, so that new code on the same data is a new model."""
-    import hashlib
-    from pathlib import Path
-
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for path in sorted(list((root / "model").glob("*.py")) + list((root / "training").glob("*.py"))):
@@ -200,8 +200,6 @@ def train_gated(labels_dir=None, out=None, params: dict | None = None, folds: in
     key = {"training_data_hash": dataset.data_hash, "params": params, "mix": mix, "code_sha256": code_hash()}
     twin = next((m for m in list_versions(store) if all(m.get(k) == v for k, v in key.items())), None)
     if twin is not None:
-        import json
-
         report = json.loads((store / twin["version"] / "evaluation.json").read_text(encoding="utf-8"))
         ok, reason = _gate_against_current(store, twin["metrics"], margin) if make_current else (False, "")
         if ok:
