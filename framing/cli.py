@@ -19,6 +19,10 @@ ModelOption = Annotated[Optional[Path], typer.Option("--model", help="Model stor
 SidesOption = Annotated[Optional[str], typer.Option(
     "--sides", help="'auto' (the default: the dispute whose sides the text names), a dispute name "
                     "(e.g. india-pakistan, see labels/sides/) or a sides file (TOML).")]
+FolderSidesOption = Annotated[Optional[str], typer.Option(
+    "--sides", help="'auto' (the default: per article, the sides its folder sets (a sides.toml, or a "
+                    "'sides' column in sources.csv), else the dispute its text names), or a dispute name or "
+                    "sides file for every article (folder settings are then ignored).")]
 FixedSidesOption = Annotated[Optional[str], typer.Option(
     "--sides", help="A dispute name (e.g. india-pakistan, see labels/sides/) or a sides file (TOML); "
                     "default: the seed dispute.")]
@@ -217,7 +221,7 @@ def serve(
 def score_folder(
     folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm, .jsonl), walked recursively.")],
     out: Annotated[Path, typer.Option("--out", help="Output file: .jsonl or .csv by its extension.")],
-    sides: FixedSidesOption = None,
+    sides: FolderSidesOption = None,
     model: ModelOption = None,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: all cores).")] = 0,
     engine: Annotated[str, typer.Option(help="local, or dask (needs --scheduler).")] = "local",
@@ -236,11 +240,13 @@ def report(
     results: Annotated[Path, typer.Argument(help="score-folder output (.jsonl or .csv).")],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
     max_articles: Annotated[Optional[int], typer.Option(help="Articles listed in the per-article table.")] = None,
+    dispute: Annotated[Optional[str], typer.Option(help="The dispute to report on (default: the one with the most "
+                                                        "paragraphs in the results).")] = None,
 ):
-    """Per-article and per-outlet source-bias profile, as one self-contained HTML file."""
+    """Per-article and per-outlet source-bias profile of one dispute, as one self-contained HTML file."""
     from service.batch_cli import report_main
 
-    raise typer.Exit(report_main(results, out, max_articles))
+    raise typer.Exit(report_main(results, out, max_articles, dispute))
 
 
 @labels_app.command("validate")

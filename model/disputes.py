@@ -9,8 +9,9 @@ a user's own) and:
 - ``detect(texts)`` picks, per text, the dispute whose sides it mentions: both sides named
   beats one side named, then more mentions, then the default dispute, then the order of the
   files; a text that names no side of any known dispute gets None;
-- ``score(...)`` scores with detection: texts grouped by their dispute, and a text with no
-  known side answers direction ``none`` with a warning instead of a confident direction.
+- ``score(...)`` scores with detection: texts grouped by their dispute (``score_grouped``, which
+  score-folder also uses with one choice per article), and a text with no known side answers
+  direction ``none`` with a warning instead of a confident direction.
 
 Every result says which sides it was read with: ``"sides": {"dispute", "names", "detected"}``.
 """
@@ -87,27 +88,47 @@ class Disputes:
         best = rank.argmax(axis=1)
         return [candidates[j] if named[k].max() > 0 else None for k, j in enumerate(best.tolist())]
 
-    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0,
-              detect_on: list[str] | None = None) -> list[dict]:
-        """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute;
-        ``detect_on`` gives the text to detect from instead (e.g. a paragraph's whole article)."""
+    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0) -> list[dict]:
+        """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute."""
         if sides is not None:
-            return [{**r, "sides": _describe(sides, False)}
-                    for r in classifier.score(texts, sides, version, explain_top=explain_top)]
-        found = self.detect(detect_on if detect_on is not None else texts)
-        results: list[dict | None] = [None] * len(texts)
-        groups: dict[str, list[int]] = {}
-        for k, chosen in enumerate(found):
-            groups.setdefault(chosen.dispute if chosen else "", []).append(k)
-        for dispute, rows in groups.items():
-            chosen = found[rows[0]] or self.default_sides()
-            for k, result in zip(rows, classifier.score([texts[k] for k in rows], chosen, version,
-                                                        explain_top=explain_top)):
-                result["sides"] = _describe(chosen, True)
-                if not dispute:
-                    _no_direction(result, chosen)
-                results[k] = result
-        return results
+            return score_grouped(classifier, texts, [sides] * len(texts), [False] * len(texts), version, sides,
+                                 explain_top)
+        found = self.detect(texts)
+        return score_grouped(classifier, texts, found, [True] * len(texts), version, self.default_sides(),
+                             explain_top)
+
+
+def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], detected: list[bool], version: str,
+                  fallback: Sides, explain_top: int = 0, batch: int = 0) -> list[dict]:
+    """Score each text with its own sides (texts sharing sides in one call, or calls of at most
+    ``batch``); a text whose sides are None (no known side named) answers direction ``none``
+    with a warning, read with ``fallback`` for its loaded labels."""
+    results: list[dict | None] = [None] * len(texts)
+    groups: dict[int, list[int]] = {}
+    for k, sides in enumerate(chosen):
+        groups.setdefault(id(sides), []).append(k)
+    for rows in groups.values():
+        sides = chosen[rows[0]] or fallback
+        group = [texts[k] for k in rows]
+        scored = _in_calls(classifier, group, sides, version, explain_top, batch)
+        for k, result in zip(rows, scored):
+            result["sides"] = _describe(sides, detected[k])
+            if chosen[k] is None:
+                _no_direction(result, sides)
+            results[k] = result
+    return results
+
+
+def _in_calls(classifier, texts: list[str], sides: Sides, version: str, explain_top: int, batch: int) -> list[dict]:
+    """Score in calls of at most ``batch`` paragraphs (0: one call), evenly sized (no small last call)."""
+    if not batch or len(texts) <= batch:
+        return classifier.score(texts, sides, version, explain_top=explain_top)
+    calls = -(-len(texts) // batch)
+    size = -(-len(texts) // calls)
+    results: list[dict] = []
+    for i in range(0, len(texts), size):
+        results.extend(classifier.score(texts[i:i + size], sides, version, explain_top=explain_top))
+    return results
 
 
 def _describe(sides: Sides, detected: bool) -> dict:

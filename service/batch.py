@@ -23,6 +23,12 @@ judge). Every row has ``path``, ``line`` (the line of a
 ``article_paragraphs`` (paragraphs in the article), ``paragraph``, ``start``, ``end`` and
 ``text`` (``text == article[start:end]``; for HTML the article is the extracted text).
 
+Sides: ``sides=None`` (the CLI's ``--sides auto``) reads each article with its folder's setting (a
+``sides`` entry for the file in a sources file, else the nearest ``sides.toml``; see
+``service.outlets``), else the dispute its text names (``model.disputes``); every row carries
+``sides``. Given sides are used for every article. In CSV the probability columns are named by
+the directions with given sides, and ``A->B``, ``B->A``, ``mutual``, ``none`` otherwise.
+
 Crash safety and resuming: an article's rows are always written together in one write
 call (whole chunks of articles at a time) and flushed. Rerunning the same command on an
 existing output first scans it: an unfinished tail (a partial line or an article with
@@ -55,9 +61,10 @@ from typing import Iterator, TextIO
 
 import orjson
 
+from model.disputes import Disputes, score_grouped
 from model.paragraphs import split_paragraphs
 from model.results import LOADED_LABELS
-from model.sides import Sides, default_sides, sides_from_mapping
+from model.sides import Sides, SidesError, default_sides, sides_from_mapping
 from model.store import ModelStoreError, current_version, load_version, store_dir, verify
 from service import readers
 from service.readers import ArticleError, Problem, RawArticle
@@ -66,11 +73,14 @@ FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
 ENGINES = ("local", "dask")
 ROW_FIELDS = ("path", "line", "id", "outlet", "url", "date", "article_hash", "article_paragraphs",
               "paragraph", "start", "end", "text")
+SIDES_FIELDS = ("sides.dispute", "sides.a", "sides.b", "sides.detected")
+GENERIC_DIRECTIONS = ("A->B", "B->A", "mutual", "none")  # CSV columns when articles are read with different sides
 DEFAULT_CHUNK_BYTES = 256 * 1024
 FIRST_CHUNK_BYTES = 16 * 1024
 MAX_CHUNK_ARTICLES = 2000
 SCORE_BATCH = 768  # most paragraphs per model call: enough to amortise each call's fixed cost, few enough to stay in cache
 MAX_POOL_RESTARTS = 5
+OPENING_CHARS = 2000  # an article's dispute is found in its opening (headline, lede), else in its whole text
 
 
 class BatchError(Exception):
@@ -94,9 +104,16 @@ def errors_path(out: Path) -> Path:
 
 
 def csv_columns(directions: tuple[str, ...]) -> list[str]:
+    """The CSV header: probability columns named by the sides' directions when every article is
+    read with the same sides, else by ``GENERIC_DIRECTIONS`` (each row's ``sides.a`` and ``sides.b``
+    say who A and B are)."""
     return (list(ROW_FIELDS) + ["direction.label"] + [f"direction.probabilities.{d}" for d in directions]
             + ["loaded.label"] + [f"loaded.probabilities.{name}" for name in LOADED_LABELS]
-            + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"])
+            + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"] + list(SIDES_FIELDS))
+
+
+def side_directions(a: str, b: str) -> tuple[str, ...]:
+    return (f"{a}->{b}", f"{b}->{a}", "mutual", "none")
 
 
 def _cell(value) -> str:
@@ -107,12 +124,17 @@ def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
     """A nested row as CSV cells in ``csv_columns(directions)`` order."""
     cells = [_cell(row.get(name)) for name in ROW_FIELDS]
     cells.append(row["direction"]["label"])
-    cells += [_cell(row["direction"]["probabilities"][d]) for d in directions]
+    probabilities = row["direction"]["probabilities"]
+    if directions == GENERIC_DIRECTIONS:
+        directions = tuple(probabilities)
+    cells += [_cell(probabilities[d]) for d in directions]
     cells.append(row["loaded"]["label"])
     cells += [_cell(row["loaded"]["probabilities"][name]) for name in LOADED_LABELS]
     cells.append(json.dumps(row["loaded"]["spans"], ensure_ascii=False, separators=(",", ":")))
     cells += [_cell(row["lean"]), _cell(row["framing_score"]), _cell(row["model_version"]),
               "true" if row.get("too_short") else "", _cell(row.get("warning"))]
+    sides = row["sides"]
+    cells += [sides["dispute"], sides["names"][0], sides["names"][1], "true" if sides["detected"] else "false"]
     return cells
 
 
@@ -127,6 +149,9 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         value = record[name]
         return value if value != "" else None
 
+    names = [record["sides.a"], record["sides.b"]]
+    own = side_directions(*names)
+    columns = GENERIC_DIRECTIONS if directions == GENERIC_DIRECTIONS else own
     return {
         "path": record["path"],
         "line": int(record["line"]) if record["line"] else None,
@@ -141,7 +166,7 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         "end": int(record["end"]),
         "text": record["text"],
         "direction": {"label": record["direction.label"],
-                      "probabilities": {d: float(record[f"direction.probabilities.{d}"]) for d in directions}},
+                      "probabilities": {d: float(record[f"direction.probabilities.{c}"]) for d, c in zip(own, columns)}},
         "loaded": {"label": record["loaded.label"],
                    "probabilities": {n: float(record[f"loaded.probabilities.{n}"]) for n in LOADED_LABELS},
                    "spans": json.loads(record["loaded.spans"] or "[]")},
@@ -150,6 +175,7 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         "model_version": record["model_version"],
         **({"too_short": True} if record.get("too_short") == "true" else {}),
         **({"warning": record["warning"]} if record.get("warning") else {}),
+        "sides": {"dispute": record["sides.dispute"], "names": names, "detected": record["sides.detected"] == "true"},
     }
 
 
@@ -180,9 +206,15 @@ class Job:
 
     store: str
     version: str
-    sides: dict
+    sides: dict | None  # None: each article's folder settings, else the dispute its text names
     fmt: str
     batch: int = SCORE_BATCH
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        if self.sides is None:
+            return GENERIC_DIRECTIONS
+        return sides_from_mapping(self.sides).directions
 
 
 @dataclass
@@ -195,7 +227,7 @@ class Scored:
     text_bytes: int
 
 
-_WORKER: dict = {"models": {}, "loads": 0, "sides": {}}
+_WORKER: dict = {"models": {}, "loads": 0, "sides": {}, "disputes": None, "chosen": {}}
 _PROBE = "Pakistan accused Kabul of sheltering militants, a charge the Taliban rejected as baseless."
 
 _WORKER_LOCK = threading.Lock()
@@ -241,7 +273,9 @@ def init_worker(store: str, version: str) -> None:
         pass
 
 
-def _job_sides(job: Job) -> Sides:
+def _job_sides(job: Job) -> Sides | None:
+    if job.sides is None:
+        return None
     key = json.dumps(job.sides, sort_keys=True)
     sides = _WORKER["sides"].get(key)
     if sides is None:
@@ -249,13 +283,45 @@ def _job_sides(job: Job) -> Sides:
     return sides
 
 
-def _score_texts(classifier, texts: list[str], sides: Sides, version: str, batch: int) -> list[dict]:
-    """Score in calls of at most ``batch`` paragraphs, evenly sized (no small last call)."""
-    calls = -(-len(texts) // batch)
-    size = -(-len(texts) // calls) if calls else batch
-    results: list[dict] = []
-    for i in range(0, len(texts), size):
-        results.extend(classifier.score(texts[i:i + size], sides, version))
+def _disputes() -> Disputes:
+    if _WORKER["disputes"] is None:
+        _WORKER["disputes"] = Disputes()
+    return _WORKER["disputes"]
+
+
+def _folder_choice(spec: str) -> Sides:
+    """The sides a folder setting names (a dispute name or a sides file), read once per worker."""
+    chosen = _WORKER["chosen"].get(spec)
+    if chosen is None:
+        chosen = _WORKER["chosen"][spec] = _disputes().choose(spec)
+    return chosen
+
+
+def _article_sides(prepared: list, job: Job) -> tuple[list[Sides | None], list[bool]]:
+    """Per article: the job's sides; else its folder's setting; else the dispute its opening names
+    (headline and lede: a fifth of the cost of reading whole articles), else its whole text (None when
+    it names no side of a known dispute). Also whether each was detected."""
+    fixed = _job_sides(job)
+    if fixed is not None:
+        return [fixed] * len(prepared), [False] * len(prepared)
+    chosen: list[Sides | None] = [_folder_choice(item.sides) if item.sides else None for item, *_ in prepared]
+    unset = [k for k, (item, *_) in enumerate(prepared) if not item.sides]
+    for k, found in zip(unset, _disputes().detect([prepared[k][1][:OPENING_CHARS] for k in unset])):
+        chosen[k] = found
+    unset = [k for k in unset if chosen[k] is None and len(prepared[k][1]) > OPENING_CHARS]
+    for k, found in zip(unset, _disputes().detect([prepared[k][1] for k in unset])):
+        chosen[k] = found
+    return chosen, [not item.sides for item, *_ in prepared]
+
+
+def _score_articles(classifier, prepared: list, chosen: list, detected: list, job: Job) -> list[dict]:
+    texts, per_text, per_detected = [], [], []
+    for (_, _, _, paragraphs), sides, found in zip(prepared, chosen, detected):
+        texts += [p.text for p in paragraphs]
+        per_text += [sides] * len(paragraphs)
+        per_detected += [found] * len(paragraphs)
+    fallback = _job_sides(job) or _disputes().default_sides()
+    results = score_grouped(classifier, texts, per_text, per_detected, job.version, fallback, batch=job.batch)
     if len(results) != len(texts):
         raise RuntimeError(f"the model returned {len(results)} results for {len(texts)} paragraphs")
     return results
@@ -269,12 +335,16 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
     the article the model fails on is reported.
     """
     loaded = _worker_model(job.store, job.version)
-    sides = _job_sides(job)
     prepared, problems = [], []
     for item in items:
         try:
+            if item.sides and job.sides is None:
+                _folder_choice(item.sides)
             text, fields = readers.article_text(item.kind, item.raw)
             paragraphs = split_paragraphs(text)
+        except SidesError as exc:
+            problems.append(Problem(item.path, item.line, "sides", f"cannot use the sides set for it: {exc}"))
+            continue
         except ArticleError as exc:
             problems.append(Problem(item.path, item.line, exc.kind, str(exc)))
             continue
@@ -287,24 +357,25 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
             continue
         prepared.append((item, text, fields, paragraphs))
 
-    texts = [p.text for _, _, _, paragraphs in prepared for p in paragraphs]
+    chosen, detected = _article_sides(prepared, job)
     per_article: list[list[dict] | Exception] = []
     try:
-        results = _score_texts(loaded.classifier, texts, sides, job.version, job.batch)
+        results = _score_articles(loaded.classifier, prepared, chosen, detected, job)
         position = 0
         for _, _, _, paragraphs in prepared:
             per_article.append(results[position:position + len(paragraphs)])
             position += len(paragraphs)
     except Exception:
         per_article = []
-        for _, _, _, paragraphs in prepared:
+        for k, article in enumerate(prepared):
             try:
-                per_article.append(_score_texts(loaded.classifier, [p.text for p in paragraphs], sides,
-                                                job.version, job.batch))
+                per_article.append(_score_articles(loaded.classifier, [article], chosen[k:k + 1],
+                                                   detected[k:k + 1], job))
             except Exception as exc:
                 per_article.append(exc)
 
     scored = []
+    directions = job.directions
     for (item, text, fields, paragraphs), results in zip(prepared, per_article):
         if isinstance(results, Exception):
             problems.append(Problem(item.path, item.line, "scoring-failed",
@@ -312,7 +383,7 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
             continue
         try:
             blob = encode_article(_article_fields(item, fields, paragraphs), paragraphs, results, job.fmt,
-                                  sides.directions)
+                                  directions)
         except (UnicodeEncodeError, ValueError, orjson.JSONEncodeError) as exc:
             problems.append(Problem(item.path, item.line, "undecodable", f"cannot write its rows: {exc}"))
             continue
@@ -364,7 +435,13 @@ class _Groups:
         if version != self.version:
             raise BatchError(f"{self.name} holds rows scored by model {version}, the current model is "
                              f"{self.version}; write to a new --out, or pass --overwrite to rescore into it")
-        if tuple(probabilities) != self.directions:
+        directions = self.directions
+        if directions == GENERIC_DIRECTIONS:
+            try:
+                directions = side_directions(*row["sides"]["names"])
+            except (KeyError, TypeError, ValueError):
+                raise self._not_ours(where, "no sides") from None
+        if tuple(probabilities) != directions:
             raise BatchError(f"{self.name} was scored with other sides ({', '.join(probabilities)}), not "
                              f"{', '.join(self.directions)}; write to a new --out, or pass --overwrite")
         key = (path, line, digest)
@@ -928,18 +1005,17 @@ def score_folder(folder: Path, out: Path, *, sides: Sides | None = None, model_d
     if chunk_bytes < 1:
         raise BatchError("chunk_bytes must be positive")
     jobs = _cpu_count() if not jobs or jobs < 0 else int(jobs)
-    sides = sides or default_sides()
 
     store = store_dir(model_dir).resolve()
     version = current_version(store)
     verify(store, version)
-    job = Job(str(store), version, sides.to_dict(), fmt)
+    job = Job(str(store), version, sides.to_dict() if sides is not None else None, fmt)
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(f"cannot create the folder of {out}: {exc.strerror or exc}", 1) from None
-    output = _Output(out, fmt, sides.directions, version, overwrite)
+    output = _Output(out, fmt, job.directions, version, overwrite)
     errors = _Errors(errors_path(out), fmt)
     summary = FolderSummary(folder, out, errors.path, engine, 1, version, resumed_rows=output.resumed_rows,
                             cut_bytes=output.cut)

@@ -57,15 +57,16 @@ def score_folder_main(folder: Path, out: Path, sides: str | Path | None = None, 
     return 130 if summary.interrupted else 0
 
 
-def report_main(results: Path, out: Path, max_articles: int | None = None,
+def report_main(results: Path, out: Path, max_articles: int | None = None, dispute: str | None = None,
                 stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """``framing report RESULTS --out FILE.html [--max-articles N]``."""
+    """``framing report RESULTS --out FILE.html [--max-articles N] [--dispute NAME]``."""
     from service.report import DEFAULT_MAX_ARTICLES, ReportError, write_report
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        summary = write_report(Path(results), Path(out), max_articles=max_articles or DEFAULT_MAX_ARTICLES)
+        summary = write_report(Path(results), Path(out), max_articles=max_articles or DEFAULT_MAX_ARTICLES,
+                               dispute=dispute)
     except ReportError as exc:
         _error(str(exc), stderr)
         return exc.code

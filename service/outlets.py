@@ -7,9 +7,13 @@ subfolder of the scored folder (``DIR/<outlet>/...``), else ``unknown``.
 A sources file applies to its own folder and everything below it; the nearest one that
 names a file wins. ``sources.csv`` has a header with a ``file`` (or ``path``) column, the
 path relative to the sources file's folder, and an ``outlet`` column; optional ``url`` and
-``date`` columns are carried into the rows, other columns are ignored. ``sources.json``
-is either a list of objects with the same keys or a mapping ``{"file": "outlet"}`` /
-``{"file": {"outlet": ..., "url": ..., "date": ...}}``.
+``date`` columns are carried into the rows, and an optional ``sides`` column says which dispute
+the file is about (a dispute name, or a sides file relative to the sources file's folder);
+other columns are ignored. ``sources.json`` is either a list of objects with the same keys or a
+mapping ``{"file": "outlet"}`` / ``{"file": {"outlet": ..., "url": ..., "date": ..., "sides": ...}}``.
+
+Sides can also be set per folder: a ``sides.toml`` in a folder applies to every article below
+it (the nearest wins); a ``sides`` entry for the file in a sources file wins over it.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 METADATA_FILES = ("sources.csv", "sources.json")
+SIDES_FILE = "sides.toml"
 UNKNOWN = "unknown"
 MAX_METADATA_BYTES = 256 * 1024 * 1024
 _FILE_COLUMNS = ("file", "path")
@@ -31,6 +36,7 @@ class Source:
     outlet: str | None = None
     url: str | None = None
     date: str | None = None
+    sides: str | None = None  # a dispute name or the path of a sides file
 
 
 class SourcesFile:
@@ -83,6 +89,7 @@ def _parse_csv(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[in
     outlet_col = columns.index("outlet")
     url_col = columns.index("url") if "url" in columns else None
     date_col = columns.index("date") if "date" in columns else None
+    sides_col = columns.index("sides") if "sides" in columns else None
     try:
         for row in reader:
             line = reader.line_num
@@ -96,7 +103,8 @@ def _parse_csv(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[in
                 problems.append((line, f"{origin}: row has no file name"))
                 continue
             source = Source(_text(row[outlet_col]), _text(row[url_col]) if url_col is not None else None,
-                            _text(row[date_col]) if date_col is not None else None)
+                            _text(row[date_col]) if date_col is not None else None,
+                            _text(row[sides_col]) if sides_col is not None else None)
             if key in entries and entries[key] != source:
                 problems.append((line, f"{origin}: {key} is listed twice with different values; the first is used"))
                 continue
@@ -137,7 +145,8 @@ def _parse_json(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[i
         if outlet is not None and _text(outlet) is None and not (isinstance(outlet, str) and not outlet.strip()):
             problems.append((None, f"{origin}: entry {i + 1} ({key}): 'outlet' must be a string"))
             continue
-        entries.setdefault(key, Source(_text(outlet), _text(item.get("url")), _text(item.get("date"))))
+        entries.setdefault(key, Source(_text(outlet), _text(item.get("url")), _text(item.get("date")),
+                                       _text(item.get("sides"))))
     return entries, problems
 
 
@@ -169,15 +178,34 @@ def load_sources(directory: Path, rel_dir: tuple[str, ...]) -> tuple[list[Source
             continue
         parse = _parse_csv if name.endswith(".csv") else _parse_json
         entries, issues = parse(text, rel)
+        entries = {key: _sides_path(source, directory) for key, source in entries.items()}
         problems.extend((rel, line, message) for line, message in issues)
         found.append(SourcesFile(rel_dir, entries, rel))
     return found, problems
 
 
-def resolve(rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: str | None = None) -> Source:
-    """Outlet, url and date for the file at ``rel_parts`` (relative to the scored folder).
+def _sides_path(source: Source, directory: Path) -> Source:
+    """A sides file named in a sources file, as a path from the sources file's folder."""
+    if source.sides and source.sides.lower().endswith(".toml"):
+        return replace(source, sides=str(directory / source.sides))
+    return source
 
-    ``chain`` lists the sources files that apply, outermost first; the nearest wins.
+
+def folder_sides(directory: Path) -> str | None:
+    """The ``sides.toml`` of ``directory``, if it has one."""
+    path = directory / SIDES_FILE
+    try:
+        return str(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
+def resolve(rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: str | None = None,
+            sides: str | None = None) -> Source:
+    """Outlet, url, date and sides for the file at ``rel_parts`` (relative to the scored folder).
+
+    ``chain`` lists the sources files that apply, outermost first; the nearest wins. ``sides``
+    is the nearest folder's ``sides.toml``, used when no sources entry names the file's sides.
     """
     listed = None
     for sources in reversed(chain):
@@ -187,4 +215,5 @@ def resolve(rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: st
     outlet = own_outlet or (listed.outlet if listed else None)
     if not outlet:
         outlet = rel_parts[0] if len(rel_parts) > 1 else UNKNOWN
-    return Source(outlet, listed.url if listed else None, listed.date if listed else None)
+    return Source(outlet, listed.url if listed else None, listed.date if listed else None,
+                  (listed.sides if listed else None) or sides)

@@ -65,6 +65,7 @@ class RawArticle:
     outlet: str          # from metadata / subfolder / unknown; a .jsonl 'outlet' field overrides it
     url: str | None = None
     date: str | None = None
+    sides: str | None = None  # from the folder's settings: a dispute name or a sides file
 
     @property
     def key(self) -> tuple[str, int | None]:
@@ -270,7 +271,8 @@ class Walker:
             if isinstance(item, int):
                 yield item
 
-    def _walk(self, directory: Path, rel_dir: tuple[str, ...], chain: list, depth: int, count_only: bool):
+    def _walk(self, directory: Path, rel_dir: tuple[str, ...], chain: list, depth: int, count_only: bool,
+              sides: str | None = None):
         if depth > _MAX_DEPTH:
             if not count_only:
                 yield Problem(_rel(rel_dir), None, "too-deep", f"folder nested deeper than {_MAX_DEPTH}; skipped")
@@ -280,6 +282,7 @@ class Walker:
             for rel, line, message in issues:
                 yield Problem(rel, line, "metadata", message)
             chain = chain + found
+            sides = outlets.folder_sides(directory) or sides
         subfolders = []
         try:
             entries = _entries(directory)
@@ -306,7 +309,7 @@ class Walker:
                                    else "broken symbolic link")
                         yield Problem(_rel(parts), None, kind, message)
                     continue
-                if name in outlets.METADATA_FILES:
+                if name in outlets.METADATA_FILES or name == outlets.SIDES_FILE:
                     continue
                 if self._excluded(entry):
                     continue
@@ -326,17 +329,17 @@ class Walker:
                     yield Problem(_rel(parts), None, "unsupported",
                                   f"unsupported file kind ({suffix}); supported: {SUPPORTED}")
                     continue
-                yield from self._read(Path(entry.path), parts, kind, chain)
+                yield from self._read(Path(entry.path), parts, kind, chain, sides)
         except OSError as exc:
             if not count_only:
                 yield Problem(_rel(rel_dir) or ".", None, "unreadable",
                               f"cannot list the folder: {exc.strerror or exc}")
         for name in sorted(subfolders):
-            yield from self._walk(directory / name, rel_dir + (name,), chain, depth + 1, count_only)
+            yield from self._walk(directory / name, rel_dir + (name,), chain, depth + 1, count_only, sides)
 
-    def _read(self, path: Path, parts: tuple[str, ...], kind: str, chain: list):
+    def _read(self, path: Path, parts: tuple[str, ...], kind: str, chain: list, sides: str | None):
         rel = _rel(parts)
-        source = outlets.resolve(parts, chain)
+        source = outlets.resolve(parts, chain, sides=sides)
         if kind == "jsonl":
             any_line = False
             try:
@@ -346,7 +349,8 @@ class Walker:
                         yield item
                         continue
                     number, raw = item
-                    yield RawArticle(rel, number, kind, raw, content_hash(raw), source.outlet, source.url, source.date)
+                    yield RawArticle(rel, number, kind, raw, content_hash(raw), source.outlet, source.url, source.date,
+                                     source.sides)
             except OSError as exc:
                 yield Problem(rel, None, "unreadable", f"cannot read: {exc.strerror or exc}")
                 return
@@ -365,7 +369,8 @@ class Walker:
         if not raw.strip():
             yield Problem(rel, None, "empty", "empty: no text")
             return
-        yield RawArticle(rel, None, kind, raw, content_hash(raw), source.outlet, source.url, source.date)
+        yield RawArticle(rel, None, kind, raw, content_hash(raw), source.outlet, source.url, source.date,
+                         source.sides)
 
 
 def walk(root: Path, exclude: Iterable[Path] = (), max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawArticle | Problem]:

@@ -17,6 +17,11 @@ the paragraphs of that article, and says so.
 The results are read as a stream (``.jsonl`` or ``.csv`` as score-folder writes them);
 memory grows with the number of articles and outlets, not with paragraphs. Rows that are
 not score-folder rows are skipped and counted, never fatal, unless none is left.
+
+Lean and direction only mean something within one dispute, so a report covers one: the one
+with the most paragraphs in the results, or the one ``dispute`` names; the page and the
+summary say which other disputes the results hold. Paragraphs that name no side of any known
+dispute (direction ``none`` with a warning) are left out and counted.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from model.disputes import NO_SIDE_WARNING
 from service.batch import LOADED_LABELS, directions_of_columns, unflatten
 from service.report_template import PAGE, SCRIPT, STYLE
 
@@ -61,10 +67,15 @@ class ReportSummary:
     paragraphs: int
     articles_shown: int
     skipped_rows: collections.Counter = field(default_factory=collections.Counter)
+    dispute: str = ""
+    other_disputes: collections.Counter = field(default_factory=collections.Counter)
 
     def lines(self) -> list[str]:
-        lines = [f"report on {_count(self.paragraphs, 'paragraph')} in {_count(self.articles, 'article')} from "
-                 f"{_count(self.outlets, 'outlet')}: {self.out}"]
+        lines = [f"report on {_count(self.paragraphs, 'paragraph')} of {self.dispute} in "
+                 f"{_count(self.articles, 'article')} from {_count(self.outlets, 'outlet')}: {self.out}"]
+        if self.other_disputes:
+            others = ", ".join(f"{name} ({n})" for name, n in self.other_disputes.most_common())
+            lines.append(f"the results also hold other disputes ({others}); --dispute NAME reports on one")
         if self.articles_shown < self.articles:
             lines.append(f"the article table shows the {self.articles_shown} articles with the highest mean framing "
                          f"score (of {self.articles})")
@@ -259,6 +270,8 @@ class Profile:
     model_versions: collections.Counter
     skipped: collections.Counter
     paragraphs: int
+    dispute: str = ""
+    other_disputes: collections.Counter = field(default_factory=collections.Counter)
 
     @property
     def side_names(self) -> tuple[str, str]:
@@ -266,8 +279,34 @@ class Profile:
         return a, b
 
 
-def profile(rows) -> Profile:
-    """Aggregate score-folder rows (dicts, or strings naming why a row was unusable)."""
+def row_dispute(row: dict) -> str | None:
+    """The dispute a results row was read with; None for a paragraph that names no known side."""
+    if row.get("warning") == NO_SIDE_WARNING:
+        return None
+    sides = row.get("sides")
+    if isinstance(sides, dict) and isinstance(sides.get("dispute"), str):
+        return sides["dispute"]
+    names = list(row["direction"]["probabilities"])
+    return "-".join(names[0].split("->", 1)) if names and "->" in names[0] else None
+
+
+def disputes_in(rows) -> collections.Counter:
+    """Paragraphs per dispute in the results (rows naming no known side are not counted)."""
+    found: collections.Counter = collections.Counter()
+    for row in rows:
+        if isinstance(row, dict):
+            try:
+                dispute = row_dispute(row)
+            except (KeyError, TypeError, AttributeError):
+                continue
+            if dispute:
+                found[dispute] += 1
+    return found
+
+
+def profile(rows, dispute: str | None = None) -> Profile:
+    """Aggregate score-folder rows (dicts, or strings naming why a row was unusable) of one
+    dispute: ``dispute``, or (None) the first met."""
     skipped: collections.Counter = collections.Counter()
     directions: tuple[str, ...] | None = None
     index: dict[str, int] = {}
@@ -296,6 +335,15 @@ def profile(rows) -> Profile:
             continue
         if not isinstance(path, str) or not math.isfinite(lean) or not math.isfinite(framing):
             skipped["missing or bad fields"] += 1
+            continue
+        try:
+            own = row_dispute(row)
+        except (KeyError, TypeError, AttributeError):
+            own = ""
+        if own is None:
+            skipped["naming no side of a known dispute"] += 1
+            continue
+        if dispute is not None and own != dispute:
             continue
         names = tuple(probabilities) if isinstance(probabilities, dict) else ()
         if directions is None:
@@ -585,6 +633,10 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
     if len(outlets) > len(plotted):
         notes.append(f"The plots show the {len(plotted)} outlets with the most paragraphs; the table has all "
                      f"{len(outlets)}.")
+    if profile_.other_disputes:
+        others = ", ".join(f"{name} ({_count(n, 'paragraph')})" for name, n in profile_.other_disputes.most_common())
+        notes.append(f"This report is on {profile_.dispute}. The results also hold {others}: "
+                     f"'framing report {results.name} --dispute NAME' reports on one of them.")
     if profile_.skipped:
         kinds = ", ".join(f"{n} {why}" for why, n in profile_.skipped.most_common())
         notes.append(f"Skipped {sum(profile_.skipped.values())} rows of the results ({kinds}).")
@@ -635,7 +687,7 @@ def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARA
 def _shown_row(row, directions: tuple[str, ...]) -> dict | None:
     """What the drill-down shows of a results row, or None for a row the profile could not use."""
     try:
-        if tuple(row["direction"]["probabilities"]) != tuple(directions):
+        if tuple(row["direction"]["probabilities"]) != tuple(directions) or row_dispute(row) is None:
             return None
         return {"outlet": row.get("outlet") or "unknown", "framing_score": float(row["framing_score"]),
                 "direction": row["direction"]["label"], "loaded": row["loaded"]["label"],
@@ -659,7 +711,8 @@ def _highlight(text: str, spans: list[dict]) -> str:
     return "".join(out)
 
 
-def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES) -> ReportSummary:
+def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES,
+                 dispute: str | None = None) -> ReportSummary:
     """Read score-folder ``results`` and write the HTML profile to ``out``; raises ``ReportError``."""
     results, out = Path(results), Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -668,7 +721,14 @@ def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_AR
         raise ReportError(f"--out {out} is a folder")
     if max_articles < 1:
         raise ReportError("max_articles must be at least 1")
-    aggregated = profile(read_results(results))
+    found = disputes_in(read_results(results))
+    if dispute is not None and dispute not in found:
+        held = ", ".join(found) or "none"
+        raise ReportError(f"{results} holds no paragraphs of dispute {dispute!r} (it holds: {held})")
+    chosen = dispute or (found.most_common(1)[0][0] if found else None)
+    aggregated = profile(read_results(results), chosen)
+    aggregated.dispute = chosen or "-".join(aggregated.side_names) if aggregated.directions else ""
+    aggregated.other_disputes = collections.Counter({k: n for k, n in found.items() if k != chosen})
     if not aggregated.articles:
         why = ""
         if aggregated.skipped:
@@ -683,4 +743,4 @@ def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_AR
     except OSError as exc:
         raise ReportError(f"cannot write {out}: {exc.strerror or exc}", 1) from None
     return ReportSummary(results, out, len(aggregated.outlets), len(aggregated.articles), aggregated.paragraphs,
-                         shown, aggregated.skipped)
+                         shown, aggregated.skipped, aggregated.dispute, aggregated.other_disputes)

@@ -82,7 +82,7 @@ def read_rows(path: Path) -> list[dict]:
     if path.suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            return [unflatten(record, DIRECTIONS) for record in reader]
+            return [unflatten(record, batch.directions_of_columns(reader.fieldnames)) for record in reader]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -138,8 +138,9 @@ def test_seed_folder_rows(tmp_path, store):
 
 
 def test_csv_output_holds_the_same_rows(tmp_path, store):
-    score_folder(SEEDS, tmp_path / "a.jsonl", model_dir=store, jobs=1, progress=False)
-    score_folder(SEEDS, tmp_path / "a.csv", model_dir=store, jobs=1, progress=False)
+    sides = default_sides()
+    score_folder(SEEDS, tmp_path / "a.jsonl", sides=sides, model_dir=store, jobs=1, progress=False)
+    score_folder(SEEDS, tmp_path / "a.csv", sides=sides, model_dir=store, jobs=1, progress=False)
     with open(tmp_path / "a.csv", encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
     assert header == batch.csv_columns(DIRECTIONS)
@@ -155,7 +156,7 @@ def test_other_sides_name_the_directions(tmp_path, store):
     assert list(rows[0]["direction"]["probabilities"]) == list(sides.directions)
     # resuming with other sides is refused rather than mixing the two
     with pytest.raises(BatchError, match="other sides"):
-        score_folder(SEEDS, tmp_path / "s.jsonl", model_dir=store, jobs=1, progress=False)
+        score_folder(SEEDS, tmp_path / "s.jsonl", sides=default_sides(), model_dir=store, jobs=1, progress=False)
 
 
 # ------------------------------------------------------------------ bad inputs
@@ -493,3 +494,105 @@ def test_progress_bar_on_request(tmp_path, store):
     stream = io.StringIO()
     score_folder(SEEDS, tmp_path / "o.jsonl", model_dir=store, jobs=1, progress=True, stream=stream)
     assert "score-folder" in stream.getvalue() and "articles" in stream.getvalue()
+
+
+# ------------------------------------------------------------------ many disputes in one folder
+
+INDIA = ("India blames Pakistan after Kashmir attack\n\n"
+         "India accused Pakistan of sponsoring terrorism in Kashmir and said Islamabad must shut the camps.\n\n"
+         "Pakistan rejected the charge as baseless and said New Delhi wanted a pretext for aggression.\n")
+NO_SIDE = "The harvest was good this year.\n\nFarmers sold their grain at the weekly market in town.\n"
+VAGUE = "Officials met again to discuss the border.\n\nThe minister blamed the other side for the delay.\n"
+
+
+def mixed_folder(root: Path) -> Path:
+    """Seed articles, an India-Pakistan article, one naming no side, a subfolder whose sides.toml sets
+    the dispute, and a sources.csv that sets one file's dispute by name."""
+    (root / "seeds").mkdir(parents=True)
+    shutil.copy(SEEDS / "001_3050bd540e1a339e.txt", root / "seeds" / "a.txt")
+    (root / "india").mkdir()
+    (root / "india" / "kashmir.txt").write_text(INDIA, encoding="utf-8")
+    (root / "farm.txt").write_text(NO_SIDE, encoding="utf-8")
+    (root / "desk").mkdir()
+    shutil.copy(ROOT / "labels" / "sides" / "russia-ukraine.toml", root / "desk" / "sides.toml")
+    (root / "desk" / "vague.txt").write_text(VAGUE, encoding="utf-8")
+    (root / "desk" / "named.txt").write_text(VAGUE, encoding="utf-8")
+    (root / "desk" / "sources.csv").write_text("file,outlet,sides\nnamed.txt,Desk,thailand-cambodia\n",
+                                              encoding="utf-8")
+    return root
+
+
+def by_path(rows: list[dict]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["path"], []).append(row)
+    return found
+
+
+def test_each_article_is_read_with_its_own_dispute(tmp_path, store):
+    folder = mixed_folder(tmp_path / "in")
+    summary = score_folder(folder, tmp_path / "out.jsonl", model_dir=store, jobs=1, progress=False)
+    assert summary.problem_count == 0
+    rows = by_path(read_rows(tmp_path / "out.jsonl"))
+    india = rows["india/kashmir.txt"]
+    assert {r["sides"]["dispute"] for r in india} == {"india-pakistan"} and india[1]["sides"]["detected"]
+    assert india[1]["direction"]["label"] == "india->pakistan"
+    assert list(india[1]["direction"]["probabilities"]) == ["india->pakistan", "pakistan->india", "mutual", "none"]
+    assert {r["sides"]["dispute"] for r in rows["seeds/a.txt"]} == {"pakistan-afghanistan"}
+    # an article naming no side of any known dispute gets no direction, and says why
+    assert all(r["direction"]["label"] == "none" and r["lean"] == 0.0 and "no side" in r["warning"]
+               for r in rows["farm.txt"])
+    # a folder's sides.toml sets the dispute below it; a sources.csv entry wins for its file
+    assert {(r["sides"]["dispute"], r["sides"]["detected"]) for r in rows["desk/vague.txt"]} == {("russia-ukraine", False)}
+    assert {r["sides"]["dispute"] for r in rows["desk/named.txt"]} == {"thailand-cambodia"}
+    assert rows["desk/named.txt"][0]["outlet"] == "Desk"
+    # sides given on the command line are used for every article, folder settings aside
+    score_folder(folder, tmp_path / "fixed.jsonl", sides=default_sides(), model_dir=store, jobs=1, progress=False)
+    fixed = read_rows(tmp_path / "fixed.jsonl")
+    assert {r["sides"]["dispute"] for r in fixed} == {"pakistan-afghanistan"}
+    assert not any(r.get("warning") for r in fixed)
+
+
+def test_mixed_disputes_in_csv_use_side_neutral_columns(tmp_path, store):
+    folder = mixed_folder(tmp_path / "in")
+    score_folder(folder, tmp_path / "out.jsonl", model_dir=store, jobs=1, progress=False)
+    score_folder(folder, tmp_path / "out.csv", model_dir=store, jobs=1, progress=False)
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert "direction.probabilities.A->B" in header and "sides.a" in header and "sides.dispute" in header
+    assert canonical(read_rows(tmp_path / "out.csv")) == canonical(read_rows(tmp_path / "out.jsonl"))
+    # resuming a finished mixed output skips everything
+    again = score_folder(folder, tmp_path / "out.csv", model_dir=store, jobs=1, progress=False)
+    assert again.articles == 0 and again.already_done == 5
+
+
+def test_a_bad_sides_setting_skips_only_its_articles(tmp_path, store):
+    folder = mixed_folder(tmp_path / "in")
+    (folder / "desk" / "sides.toml").write_text("dispute = 'broken'\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = score_folder_main(folder, out, model=store, jobs=1, progress=False, stdout=io.StringIO(),
+                             stderr=io.StringIO())
+    assert code == 0
+    problems = {p["path"]: p for p in map(json.loads, errors_path(out).read_text().splitlines())}
+    assert problems["desk/vague.txt"]["kind"] == "sides" and "sides.toml" in problems["desk/vague.txt"]["message"]
+    assert "desk/named.txt" not in problems  # its sources.csv entry names a good dispute
+    assert {r["path"] for r in read_rows(out)} == {"seeds/a.txt", "india/kashmir.txt", "farm.txt", "desk/named.txt"}
+
+
+def test_the_report_covers_one_dispute_and_names_the_others(tmp_path, store):
+    from service.report import ReportError, write_report
+
+    folder = mixed_folder(tmp_path / "in")
+    out = tmp_path / "out.csv"
+    score_folder(folder, out, model_dir=store, jobs=1, progress=False)
+    summary = write_report(out, tmp_path / "r.html")
+    assert summary.dispute == "pakistan-afghanistan" and summary.articles == 1  # the most paragraphs
+    assert set(summary.other_disputes) == {"india-pakistan", "russia-ukraine", "thailand-cambodia"}
+    assert summary.skipped_rows == {"naming no side of a known dispute": 2}
+    page = (tmp_path / "r.html").read_text()
+    assert "This report is on pakistan-afghanistan" in page and "--dispute NAME" in page
+    india = write_report(out, tmp_path / "i.html", dispute="india-pakistan")
+    assert india.paragraphs == 3 and india.outlets == 1
+    assert "india (A) and pakistan (B)" in (tmp_path / "i.html").read_text()
+    with pytest.raises(ReportError, match="no paragraphs of dispute 'nowhere'.*india-pakistan"):
+        write_report(out, tmp_path / "n.html", dispute="nowhere")

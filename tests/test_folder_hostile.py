@@ -63,10 +63,10 @@ def test_files_that_vanish_mid_run_are_reported(tmp_path, store_copy, monkeypatc
     (folder / "gone.txt").write_text("Kabul accused Islamabad of shelling.\n", encoding="utf-8")
     original = readers.Walker._read
 
-    def vanish_then_read(self, path, parts, kind, chain):
+    def vanish_then_read(self, path, parts, kind, chain, sides):
         if path.name == "gone.txt":
             path.unlink()
-        yield from original(self, path, parts, kind, chain)
+        yield from original(self, path, parts, kind, chain, sides)
 
     monkeypatch.setattr(readers.Walker, "_read", vanish_then_read)
     code, problems, rows = _run(folder, tmp_path / "out.jsonl", store_copy)

@@ -231,10 +231,12 @@ def test_bad_rows_are_skipped_and_counted(tmp_path):
                          ["not json at all\n", "[1, 2]\n", '{"path": "cut off'])
     summary = write_report(results, tmp_path / "r.html")
     assert summary.outlets == 2 and summary.paragraphs == 2
-    assert sum(summary.skipped_rows.values()) == 5
-    assert summary.skipped_rows["scored with other sides"] == 1
-    assert any("skipped 5 rows" in line for line in summary.lines())
-    assert "Skipped 5 rows" in (tmp_path / "r.html").read_text()
+    assert sum(summary.skipped_rows.values()) == 4
+    assert summary.other_disputes == {"x-y": 1}  # another dispute's row is reported apart, not mixed in
+    assert any("skipped 4 rows" in line for line in summary.lines())
+    assert any("other disputes (x-y (1))" in line for line in summary.lines())
+    page = (tmp_path / "r.html").read_text()
+    assert "Skipped 4 rows" in page and "The results also hold x-y (1 paragraph)" in page
 
 
 def test_article_table_is_capped(tmp_path):
@@ -321,7 +323,7 @@ def test_each_outlet_drills_down_to_its_paragraphs_with_labels_and_marked_spans(
             row("c.txt", "Dawn <&>", 0, -0.5, 1, "quoted", [{"start": 0, "end": 4, "text": "text", "voice": "quoted"}])]
     summary = write_report(write_rows(tmp_path / "r.jsonl", rows), tmp_path / "r.html")
     text = (tmp_path / "r.html").read_text()
-    assert summary.lines()[0].startswith("report on 3 paragraphs in 3 articles from 2 outlets")
+    assert summary.lines()[0].startswith("report on 3 paragraphs of afghanistan-pakistan in 3 articles from 2 outlets")
     kabul = text[text.index('<details class="outlet" data-outlet="Kabul Times"'):]
     kabul = kabul[:kabul.index("</details>")]
     assert "the 2 most framed of 2 paragraphs" in kabul
@@ -332,4 +334,4 @@ def test_each_outlet_drills_down_to_its_paragraphs_with_labels_and_marked_spans(
 
 def test_one_outlet_is_not_called_outlets(tmp_path):
     summary = write_report(write_rows(tmp_path / "r.jsonl", [row("a.txt", "Solo", 0, 0.2)]), tmp_path / "r.html")
-    assert summary.lines()[0].startswith("report on 1 paragraph in 1 article from 1 outlet:")
+    assert summary.lines()[0].startswith("report on 1 paragraph of afghanistan-pakistan in 1 article from 1 outlet:")
