@@ -137,7 +137,11 @@ def score(
     text: Annotated[str, typer.Argument(help="The paragraph, or - to read it from standard input.")],
     sides: SidesOption = None,
     model: ModelOption = None,
-    explain: Annotated[int, typer.Option(help="Also list the N features that pushed each head most.")] = 0,
+    explain: Annotated[int, typer.Option(help="Also list the N features that pushed each head most, and who "
+                                              "speaks in the paragraph (attributions).")] = 0,
+    context: Annotated[Optional[Path], typer.Option(
+        help="A text file with the article's paragraphs before this one: adds attributions, with pronouns "
+             "resolved to speakers named there.")] = None,
 ):
     """Score one paragraph and print the JSON result."""
     if text == "-":
@@ -145,10 +149,18 @@ def score(
     if not text.strip():
         _fail("the paragraph is empty", 2)
     from model.disputes import Disputes
+    from model.paragraphs import split_paragraphs
 
+    before = None
+    if context is not None:
+        try:
+            before = [p.text for p in split_paragraphs(context.read_text(encoding="utf-8"))]
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read --context {context}: {getattr(exc, 'strerror', None) or exc}", 2)
     chosen = _sides(sides)
     loaded = _model(model)
-    result = Disputes().score(loaded.classifier, [text.strip()], chosen, loaded.version, explain_top=explain)[0]
+    result = Disputes().score(loaded.classifier, [text.strip()], chosen, loaded.version, explain_top=explain,
+                              context=before)[0]
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -17,6 +17,7 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
+from model.attribution import add_attributions, in_words
 from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from model.heads import TiedLogistic
 from model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
@@ -162,8 +163,12 @@ class FramingClassifier:
                             np.asarray(probabilities, dtype=float), np.array([LOADED.index(loaded_label)]),
                             self.span_tagger.threshold)[0]
 
-    def score(self, texts: list[str], sides: Sides, model_version: str = "", explain_top: int = 0) -> list[dict]:
-        """One contract result per text; ``explain_top`` > 0 adds the features that pushed each head."""
+    def score(self, texts: list[str], sides: Sides, model_version: str = "", explain_top: int = 0,
+              context: list[str] | None = None) -> list[dict]:
+        """One contract result per text; ``explain_top`` > 0 adds the features that pushed each head and
+        the text's ``attributions`` (who speaks, for which side, blaming whom: ``model.attribution``);
+        ``context`` (the article's paragraphs before these texts) adds them too, with pronouns
+        resolved to speakers named there."""
         if not texts:
             return []
         analysed = analyse_batch(texts, sides)
@@ -175,6 +180,8 @@ class FramingClassifier:
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
+        if explain_top or context is not None:
+            add_attributions(results, analysed, sides, analyse_batch(context, sides) if context else None)
         if explain_top and self.direction and self.loaded:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
             for i, result in enumerate(results):
@@ -183,5 +190,6 @@ class FramingClassifier:
                                          self.feature_names, explain_top, DIRECTIONS),
                     "loaded": explain(X[i], self.loaded, result["loaded"]["label"], sides, self.feature_names,
                                       explain_top, LOADED),
+                    "said": [in_words(a) for a in result["attributions"]],
                 }
         return results

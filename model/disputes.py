@@ -88,18 +88,20 @@ class Disputes:
         best = rank.argmax(axis=1)
         return [candidates[j] if named[k].max() > 0 else None for k, j in enumerate(best.tolist())]
 
-    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0) -> list[dict]:
-        """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute."""
+    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0,
+              context: list[str] | None = None) -> list[dict]:
+        """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute;
+        ``context``: the article's paragraphs before them (see ``FramingClassifier.score``)."""
         if sides is not None:
             return score_grouped(classifier, texts, [sides] * len(texts), [False] * len(texts), version, sides,
-                                 explain_top)
+                                 explain_top, context=context)
         found = self.detect(texts)
         return score_grouped(classifier, texts, found, [True] * len(texts), version, self.default_sides(),
-                             explain_top)
+                             explain_top, context=context)
 
 
 def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], detected: list[bool], version: str,
-                  fallback: Sides, explain_top: int = 0, batch: int = 0) -> list[dict]:
+                  fallback: Sides, explain_top: int = 0, batch: int = 0, context: list[str] | None = None) -> list[dict]:
     """Score each text with its own sides (texts sharing sides in one call, or calls of at most
     ``batch``); a text whose sides are None (no known side named) answers direction ``none``
     with a warning, read with ``fallback`` for its loaded labels."""
@@ -110,7 +112,7 @@ def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], dete
     for rows in groups.values():
         sides = chosen[rows[0]] or fallback
         group = [texts[k] for k in rows]
-        scored = _in_calls(classifier, group, sides, version, explain_top, batch)
+        scored = _in_calls(classifier, group, sides, version, explain_top, batch, context)
         for k, result in zip(rows, scored):
             result["sides"] = _describe(sides, detected[k])
             if chosen[k] is None:
@@ -119,10 +121,11 @@ def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], dete
     return results
 
 
-def _in_calls(classifier, texts: list[str], sides: Sides, version: str, explain_top: int, batch: int) -> list[dict]:
+def _in_calls(classifier, texts: list[str], sides: Sides, version: str, explain_top: int, batch: int,
+              context: list[str] | None = None) -> list[dict]:
     """Score in calls of at most ``batch`` paragraphs (0: one call), evenly sized (no small last call)."""
     if not batch or len(texts) <= batch:
-        return classifier.score(texts, sides, version, explain_top=explain_top)
+        return classifier.score(texts, sides, version, explain_top=explain_top, context=context)
     calls = -(-len(texts) // batch)
     size = -(-len(texts) // calls)
     results: list[dict] = []

@@ -325,13 +325,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(422, f"{where} has {len(text)} characters; the limit is {settings.max_text_chars}")
         return text
 
+    def checked_context(context: list[str] | None) -> list[str] | None:
+        if context is None:
+            return None
+        for i, paragraph in enumerate(context):
+            if len(paragraph) > settings.max_text_chars:
+                raise HTTPException(422, f"context[{i}] has {len(paragraph)} characters; the limit is "
+                                         f"{settings.max_text_chars}")
+        return [paragraph for paragraph in context if paragraph.strip()]
+
     @app.post("/v1/score", response_model=ScoreResult, response_model_exclude_none=True, responses=ERRORS,
               summary="Score one paragraph")
     async def score(body: ScoreRequest, model: Model):
         text = checked_text(body.text)
+        context = checked_context(body.context)
         sides = resolve_sides(body.sides, disputes)
         metrics.PARAGRAPHS.inc()
-        return _json(disputes.score(model.classifier, [text], sides, model.version, explain_top=body.explain)[0])
+        return _json(disputes.score(model.classifier, [text], sides, model.version, explain_top=body.explain,
+                                    context=context)[0])
 
     score_route = next(r for r in app.routes if getattr(r, "path", None) == "/v1/score")
 
@@ -368,8 +379,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if len(body.items) > settings.max_batch_items:
             raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_batch_items} per batch")
         texts = [checked_text(item.text, f"items[{i}].text") for i, item in enumerate(body.items)]
+        context = checked_context(body.context)
         sides = resolve_sides(body.sides, disputes)
-        results = await asyncio.to_thread(disputes.score, model.classifier, texts, sides, model.version, body.explain)
+        results = await asyncio.to_thread(disputes.score, model.classifier, texts, sides, model.version, body.explain,
+                                          context)
         metrics.PARAGRAPHS.inc(len(texts))
         for item, result in zip(body.items, results):
             if item.id is not None:

@@ -12,6 +12,9 @@ EXAMPLE_TEXT = ("Tarar accused Kabul of operating on a \u201cwar economy\u201d a
                 "\u201cdrag the Afghan people into a needless conflict.\u201d")
 
 
+MAX_CONTEXT = 20
+
+
 class SideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=64, examples=["afghanistan"])
@@ -24,7 +27,11 @@ class ScoreRequest(BaseModel):
     sides: list[SideIn] | str | None = Field(
         default=None, description="'auto' (the default: the dispute whose sides the paragraph names), a dispute "
                                   "name (see GET /v1/sides), or the dispute's two sides, A first.")
-    explain: int = Field(default=0, ge=0, le=50, description="How many pushing features to list per head (0: none).")
+    explain: int = Field(default=0, ge=0, le=50, description="How many pushing features to list per head (0: none); "
+                                                              "with explanations the result carries attributions.")
+    context: list[str] | None = Field(default=None, max_length=MAX_CONTEXT,
+                                      description="The article's paragraphs before this one, in order: the result "
+                                                  "carries attributions, a pronoun resolved to a speaker named there.")
 
 
 class BatchItem(BaseModel):
@@ -40,6 +47,8 @@ class BatchRequest(BaseModel):
     sides: list[SideIn] | str | None = Field(
         default=None, description="'auto' (the default: detected per paragraph), a dispute name, or two sides, A first.")
     explain: int = Field(default=0, ge=0, le=50)
+    context: list[str] | None = Field(default=None, max_length=MAX_CONTEXT,
+                                      description="The article's paragraphs before these items (see /v1/score).")
 
 
 class Distribution(BaseModel):
@@ -68,6 +77,26 @@ class Push(BaseModel):
 class Explanation(BaseModel):
     direction: list[Push]
     loaded: list[Push]
+    said: list[str] = Field(default=[], description="The attributions in words: 'Mujahid (afghanistan) blames pakistan'.")
+
+
+class Speaker(BaseModel):
+    text: str = Field(description="Who speaks: the name (a pronoun's referent when it is known).")
+    start: int = Field(description="The words naming the speaker in this paragraph: text[start:end].")
+    end: int
+    side: str = Field(description="A side's name, 'third' or 'unknown'.")
+
+
+class Offsets(BaseModel):
+    start: int
+    end: int
+
+
+class Attribution(BaseModel):
+    speaker: Speaker
+    cue: Literal["accuse", "blame", "criticise", "deny", "warn", "demand", "claim", "say", "quote"]
+    targets: list[str] = Field(description="The sides the statement blames.")
+    statement: Offsets
 
 
 class SidesUsed(BaseModel):
@@ -86,6 +115,8 @@ class ScoreResult(BaseModel):
     sides: SidesUsed | None = None
     warning: str | None = None
     too_short: bool | None = Field(default=None, description="True when the paragraph has too few words to judge.")
+    attributions: list[Attribution] | None = Field(
+        default=None, description="Who speaks, for which side, blaming whom (with explain or context).")
     explanation: Explanation | None = None
 
 

@@ -428,3 +428,19 @@ def test_docs_work_offline_and_are_counted_by_route(client):
     assert any('route="/docs"' in k for k in samples) and any('route="/openapi.json"' in k for k in samples)
     assert any('route="/docs-assets"' in k for k in samples)
     assert not any('route="unmatched"' in k and 'status="200"' in k for k in samples)
+
+
+def test_context_gives_attributions_with_the_speaker_named_earlier(client):
+    said = ("\u201cThe Pakistani side tried to shift all responsibility for its security onto the Afghan government,\u201d "
+            "Mujahid wrote.")
+    added = "He added that the uncooperative attitude of the Pakistani delegation left the talks unproductive."
+    result = client.post("/v1/score", json={"text": added, "context": [said]}).json()
+    attribution = result["attributions"][0]
+    assert attribution["speaker"]["text"] == "Mujahid" and attribution["speaker"]["side"] == "afghanistan"
+    assert added[attribution["speaker"]["start"]:attribution["speaker"]["end"]] == "He"
+    assert "attributions" not in client.post("/v1/score", json={"text": added}).json()
+    batch = client.post("/v1/score/batch", json={"items": [{"text": added}], "context": [said], "explain": 2}).json()
+    assert batch["results"][0]["explanation"]["said"] == ["Mujahid (afghanistan) blames pakistan"]
+    too_long = client.post("/v1/score", json={"text": added, "context": ["x" * 100_001]})
+    assert too_long.status_code == 422 and "context[0]" in too_long.text
+    assert client.post("/v1/score", json={"text": added, "context": "not a list"}).status_code == 422

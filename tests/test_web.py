@@ -74,3 +74,17 @@ def test_other_sides_can_be_picked_and_bad_custom_sides_are_explained(page):
     page.get_by_test_id("score").click()
     page.wait_for_function("document.getElementById('error').textContent.length > 0")
     assert "422" in page.get_by_test_id("error").inner_text()
+
+
+def test_the_page_says_who_speaks_and_marks_the_speaker(page):
+    text = ("\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security to "
+            "the Afghan government,\u201d Mujahid wrote.")
+    page.get_by_test_id("text").fill(text)
+    page.get_by_test_id("score").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=said] li').length > 0")
+    assert page.locator("[data-testid=said] li").first.inner_text() == "Mujahid (afghanistan) blames pakistan"
+    speaker = page.locator("[data-testid=paragraph] .speaker")
+    assert speaker.count() == 1 and speaker.inner_text() == "Mujahid"
+    assert speaker.get_attribute("data-speaker") == "afghanistan"
+    assert page.get_by_test_id("paragraph").inner_text() == text  # marking the speaker loses no text
+    page.screenshot(path=os.environ.get("FRAMING_SCREENSHOTS", "/tmp") + "/page-attributions.png", full_page=True)

@@ -1,0 +1,517 @@
+"""Who speaks and whom they blame: statements, their speakers and their targets.
+
+A paragraph's words (as ``features`` reads them: lower case, each side mention one token
+``side_a`` / ``side_b`` / ``third_party``) and the text between them (punctuation, quote marks)
+are enough to find, with light rules in the manner of quote-attribution systems:
+
+- **statements**: a reporting or blame cue ("said", "wrote", "accused", "denied", "according
+  to", ...) with its **speaker**: the name, side mention, role or pronoun next to the cue in
+  its clause ("Mujahid wrote", "said the minister", "according to Pakistan's army", "Kabul
+  accused Islamabad", "was accused by India"); pronouns and bare roles ("he", "the minister")
+  take the last speaker named before them (in the paragraph or in the context given);
+- a sentence that is all quotation and follows a statement continues it (a quote split over
+  sentences);
+- the outlet's own sentences that name a side near negatively charged words are statements
+  whose speaker is the outlet;
+- a statement's **targets**: the sides its content names, other than the speaker's own side;
+  where the speaker's side is unknown and both sides are named, the one whose neighbourhood is
+  more negative (VADER valence), so "the irresponsible attitude of the Pakistani delegation ...
+  despite the sincere efforts of the Afghan delegation" targets Pakistan.
+
+Everything is relative to the sides (``side_a`` / ``side_b``), so what is found swaps exactly
+when the sides' names swap. ``attributions`` turns the statements of a batch of paragraphs into
+the ``attributions`` of each result (speaker words and side, cue, targets, statement span), and
+``blame_votes`` into who-blames-whom votes that the direction reads beside its classifier.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from model.features import CUE_OF
+from model.lexicon import vader_valence
+from model.sides import SIDE_A, SIDE_B, THIRD
+
+CUES = {
+    "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
+    "blame": "blamed blames blaming blame",
+    "deny": "denied denies denying deny rejected rejects rejecting dismissed dismisses dismissing refuted refutes",
+    "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
+               "slammed slams denounced denounces lambasted censured",
+    "warn": "warned warns warning threatened threatens vowed vows cautioned",
+    "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
+    "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
+           "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
+           "describes called calls urged urges demanded demands expressed reported confirmed pointed",
+}
+CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
+BLAMING = frozenset({"accuse", "blame", "condemn"})
+PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+ROLES = frozenset(("spokesman spokesperson spokeswoman minister ministry official officials government army "
+                   "military embassy office delegation president premier leader leaders envoy ambassador "
+                   "statement source sources commander chief authorities administration group navy "
+                   "prosecutors prosecutor").split())
+NOUN_CUES = frozenset({"claims", "demands", "calls", "charges", "notes", "states"})
+AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
+SIDES = (SIDE_A, SIDE_B)
+OUTLET, UNKNOWN = "outlet", "unknown"
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+_CLOSING_QUOTE = re.compile(r"[”\"’»]")
+_INVERTED = re.compile(r"[”\"’»,]|\s[-–—]\s")  # '…,” said X', '…, said X', '… - said X'
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
+WINDOW = 8
+NEGATIVE = -0.5
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: token ranges are indices into the paragraph's tokens."""
+
+    speaker: str              # side_a, side_b, third_party, unknown, outlet
+    speaker_tokens: tuple[int, int]  # [first, last) of the speaker's words; (i, i) for the outlet
+    cue: str                  # accuse, blame, deny, condemn, warn, claim, say, quote, outlet
+    targets: tuple[str, ...]  # side_a / side_b
+    tokens: tuple[int, int]   # [first, last) of the statement's words
+    quoted: bool              # the content is a party's words (quotation or attributed speech)
+    content: str = "none"     # what the content does: blame, attack, deny, defend or none (model.features cues)
+
+    def features(self) -> list[str]:
+        voice = "q" if self.quoted else "e"
+        names = [f"att:{self.speaker}>{self.cue}", f"att:{self.speaker}>{self.cue}>{voice}"]
+        names.append(f"att:{self.speaker}>{self.cue}>{self.content}")
+        for target in self.targets or ("none",):
+            names += [f"att:{self.speaker}>{target}", f"att:{self.speaker}>{self.cue}>{target}",
+                      f"att:{self.speaker}>{target}>{self.content}"]
+            if self.speaker in SIDES and target in SIDES and self.cue == "deny":
+                names.append(f"att:denies:{self.speaker}>{target}")
+            elif self.speaker in SIDES and target in SIDES and (self.cue in BLAMING or self.content in ("blame", "attack")):
+                names.append(f"att:blames:{self.speaker}>{target}")
+        return names
+
+
+def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+    """Token ranges of the sentences: a sentence ends where the text between two words has a full stop,
+    question or exclamation mark followed (after closing quotes or brackets) by white space, unless the
+    word before it is an abbreviation or an initial."""
+    bounds, first = [], 0
+    for found in _SENTENCE_END.finditer(text):
+        i = bisect_right(starts, found.start())  # the first word after the mark
+        if first < i < len(starts) and ends[i - 1] <= found.start() and not _abbreviation(text, starts[i - 1], ends[i - 1]):
+            bounds.append((first, i))
+            first = i
+    if starts:
+        bounds.append((first, len(starts)))
+    return bounds
+
+
+ABBREVIATIONS = frozenset("jr sr mr mrs ms dr st gen lt col maj capt sgt adm gov sen rep prof no vs u.s u.k u.n".split())
+
+
+def _abbreviation(text: str, start: int, end: int) -> bool:
+    """Is the word at [start, end) an abbreviation or an initial, whose full stop ends no sentence?"""
+    word = text[start:end]
+    return word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _gap(text: str, ends: list[int], starts: list[int], i: int) -> str:
+    """The text between token i - 1 and token i."""
+    return text[ends[i - 1]:starts[i]] if i > 0 else text[:starts[0]] if starts else ""
+
+
+CONTENT_ORDER = ("blame", "attack", "deny", "defend")
+
+
+def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cue_at: int | None) -> str:
+    """The strongest kind of cue word in the statement's words (the speaker and the cue itself aside)."""
+    kinds = {CUE_OF.get(tokens[j]) for j in range(first, last) if j != cue_at and not (skip[0] <= j < skip[1])}
+    return next((kind for kind in CONTENT_ORDER if kind in kinds), "none")
+
+
+def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 4) -> float:
+    return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
+
+
+class Attributor:
+    """Finds the statements of paragraphs; ``previous`` carries the last speaker between
+    paragraphs of one article (context)."""
+
+    def __init__(self) -> None:
+        self.valence = vader_valence()
+
+    def speaker_at(self, tokens, text, starts, ends, cue_at: int, first: int, last: int,
+                   previous: tuple[str, tuple[int, int]] | None, sentence_speaker=None):
+        """(speaker, [first, last) of its words, whether it was resolved from an earlier speaker) for the
+        cue at ``cue_at`` in sentence [first, last); None when the cue has no speaker."""
+        word = tokens[cue_at]
+        if word == "according":
+            return self._forward(tokens, text, starts, ends, cue_at + 2, last, previous)
+        if cue_at > first + 1 and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES:
+            return None  # "X was to blame": X is blamed, not speaking
+        if cue_at > first and tokens[cue_at - 1] in AUXILIARIES:
+            for j in range(cue_at + 1, min(last, cue_at + 5)):
+                if tokens[j] == "by":
+                    return self._forward(tokens, text, starts, ends, j + 1, last, previous)
+            return None
+        if cue_at > first and (tokens[cue_at - 1] in ("and", "but", "also") or
+                               word.endswith("ing") and _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))):
+            if sentence_speaker is not None:
+                return sentence_speaker[0], sentence_speaker[1], True
+        if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
+            return None
+        found = self._backward(tokens, text, starts, ends, cue_at, first, previous)
+        if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
+            found = self._forward(tokens, text, starts, ends, cue_at + 1, last, previous)
+        return found
+
+    @staticmethod
+    def _verb(tokens, text, starts, ends, cue_at: int, first: int) -> bool:
+        """Is a word that is also a plural noun ("claims", "demands") used as a verb here: right after
+        its subject (a side, a pronoun, a capitalised name), not after a possessive or an article?"""
+        if cue_at == first:
+            return False
+        before = tokens[cue_at - 1]
+        gap = _gap(text, ends, starts, cue_at)
+        if gap.strip() or before in ("the", "its", "their", "his", "her", "our", "these", "those", "such"):
+            return False
+        if text[starts[cue_at - 1]:ends[cue_at - 1]].endswith(("'s", "’s")):
+            return False
+        return before in (SIDE_A, SIDE_B, THIRD) or before in PRONOUNS or text[starts[cue_at - 1]].isupper()
+
+    @staticmethod
+    def _name_end(tokens, text, starts, ends, j: int, cue_at: int, role: int | None) -> int:
+        """Where the speaker's words that start with the side mention at ``j`` end: through a title
+        and name up to the cue ("Israeli Defense Minister Yoav Gallant"), else through the role."""
+        k = j + 1
+        while k < cue_at and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("of", "'s", "s")) \
+                and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+            k += 1
+        if k == cue_at and tokens[k - 1] != "of":
+            return k
+        return role + 1 if role is not None else j + 1
+
+    @staticmethod
+    def _resolve(j: int, previous):
+        """A pronoun or bare role at token j: the last speaker named before it, else unknown."""
+        return (previous[0], (j, j + 1), True) if previous else (UNKNOWN, (j, j + 1), True)
+
+    def _backward(self, tokens, text, starts, ends, cue_at, first, previous):
+        role = None
+        for j in range(cue_at - 1, max(first - 1, cue_at - 1 - WINDOW), -1):
+            token = tokens[j]
+            if token in (SIDE_A, SIDE_B, THIRD):
+                return token, (j, self._name_end(tokens, text, starts, ends, j, cue_at, role)), False
+            if token in PRONOUNS:
+                return self._resolve(j, previous) if j == cue_at - 1 or tokens[j + 1] in ("also", "later", "then") \
+                    else None
+            if token in ("who", "which"):
+                if j > first and tokens[j - 1] in (SIDE_A, SIDE_B, THIRD):
+                    return tokens[j - 1], (j - 1, j), False
+                return None
+            if token in ROLES and role is None:
+                role = j
+            if token in CUE_CLASS and j < cue_at - 1:
+                break
+            if _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
+                break
+        if role is not None:
+            if role > first and text[starts[role - 1]:starts[role - 1] + 1].isupper() and tokens[role - 1] != "the":
+                return UNKNOWN, (role - 1, role + 1), False
+            if role > first and tokens[role - 1] == "the":
+                return self._resolve(role, previous)
+            return UNKNOWN, (role, role + 1), False
+        j = cue_at - 1
+        if j >= first and text[starts[j]:starts[j] + 1].isupper() and not _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at)):
+            k = j
+            while k > first and text[starts[k - 1]:starts[k - 1] + 1].isupper() \
+                    and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+                k -= 1
+            return UNKNOWN, (k, j + 1), False
+        return None
+
+    def _forward(self, tokens, text, starts, ends, begin, last, previous):
+        for j in range(begin, min(last, begin + WINDOW)):
+            token = tokens[j]
+            if token in (SIDE_A, SIDE_B, THIRD):
+                return token, (j, j + 1), False
+            if token in PRONOUNS:
+                return self._resolve(j, previous)
+            if token in ROLES:
+                return self._resolve(j, previous) if j > begin and tokens[j - 1] == "the" else (UNKNOWN, (j, j + 1), False)
+            if j > begin and _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
+                break
+        return None
+
+    def targets(self, tokens, speaker: str, first: int, last: int, skip: tuple[int, int]) -> tuple[str, ...]:
+        named = {}
+        for j in range(first, last):
+            if tokens[j] in SIDES and not (skip[0] <= j < skip[1]):
+                named.setdefault(tokens[j], []).append(j)
+        if speaker in SIDES:
+            return tuple(s for s in SIDES if s in named and s != speaker)
+        if len(named) == 2:
+            score = {s: min(_valence(tokens, j, self.valence) for j in at) for s, at in named.items()}
+            if abs(score[SIDE_A] - score[SIDE_B]) >= 1.0:
+                return (min(score, key=score.get),)
+        return tuple(s for s in SIDES if s in named)
+
+    def statements(self, tokens: list[str], text: str, starts: list[int], ends: list[int], party: list[bool],
+                   previous: tuple[str, tuple[int, int]] | None = None) -> tuple[list[Statement], tuple | None]:
+        """The paragraph's statements, and the last speaker (to pass on as the next paragraph's context)."""
+        found: list[Statement] = []
+        cues = [(j, CUE_CLASS.get(word, "say")) for j, word in enumerate(tokens)
+                if word in CUE_CLASS or word == "according" and j + 1 < len(tokens) and tokens[j + 1] == "to"]
+        at = 0
+        for first, last in _sentences(text, starts, ends):
+            made = False
+            while at < len(cues) and cues[at][0] < last:
+                j, cue = cues[at]
+                at += 1
+                if j < first or (cue == "say" and tokens[j] == "according" and tokens[j + 1] != "to"):
+                    continue
+                speaker = self.speaker_at(tokens, text, starts, ends, j, first, last, previous,
+                                          (found[-1].speaker, found[-1].speaker_tokens) if made else None)
+                if speaker is None:
+                    continue
+                who, span, resolved = speaker
+                if not resolved:
+                    previous = (who, span)
+                found.append(Statement(who, span, cue, self.targets(tokens, who, first, last, span), (first, last),
+                                       quoted=any(party[first:last]), content=_content(tokens, first, last, span, j)))
+                made = True
+            if made:
+                continue
+            inside = party[first:last]
+            if found and inside and all(inside) and found[-1].tokens[1] == first:
+                prior = found[-1]
+                found.append(Statement(prior.speaker, prior.speaker_tokens, "quote",
+                                       self.targets(tokens, prior.speaker, first, last, (0, 0)), (first, last), True,
+                                       _content(tokens, first, last, (0, 0), None)))
+                continue
+            if not any(inside):
+                named = [k for k in range(first, last) if tokens[k] in SIDES]
+                if named and min(_valence(tokens, k, self.valence) for k in named) <= NEGATIVE:
+                    found.append(Statement(OUTLET, (first, first), "outlet",
+                                           self.targets(tokens, UNKNOWN, first, last, (0, 0)), (first, last), False,
+                                           _content(tokens, first, last, (0, 0), None)))
+        return found, previous
+
+
+_ATTRIBUTOR: Attributor | None = None
+
+
+def attributor() -> Attributor:
+    global _ATTRIBUTOR
+    if _ATTRIBUTOR is None:
+        _ATTRIBUTOR = Attributor()
+    return _ATTRIBUTOR
+
+
+Speaker = tuple  # (side token, [first, last) of its words, the paragraph's text, its starts, its ends)
+
+
+def _paragraphs(analysed):
+    """(tokens, text, starts, ends, party) per paragraph of an ``Analysed`` batch; None for a paragraph
+    with no cue word and no side (nothing to attribute: skipped, which is most of the cost saved)."""
+    vocabulary, index = analysed.vocabulary, analysed.word_index
+    useful = np.fromiter((w in CUE_CLASS or w in SIDES for w in vocabulary), dtype=bool, count=len(vocabulary))
+    bounds = analysed.bounds.tolist()
+    wanted = (np.add.reduceat(useful[index].astype(np.int64), analysed.bounds[:-1]) if len(index)
+              else np.zeros(len(analysed.texts), dtype=np.int64))
+    starts, ends, party = analysed.starts.tolist(), analysed.ends.tolist(), analysed.party.tolist()
+    for k, (text, a, b) in enumerate(zip(analysed.texts, bounds[:-1], bounds[1:])):
+        if b > a and wanted[k]:
+            yield [vocabulary[i] for i in index[a:b].tolist()], text, starts[a:b], ends[a:b], party[a:b]
+        else:
+            yield None
+
+
+@dataclass
+class Context:
+    """What earlier paragraphs of the article tell about this one's speakers: the last speaker
+    (side token, and the name that named them) for pronouns and bare roles, and the names seen
+    with a side ("Russian negotiator Vladimir Medinsky" -> medinsky: side) for names met alone."""
+
+    speaker: str | None = None
+    speaker_name: str | None = None
+    names: dict = field(default_factory=dict)
+
+
+def _learn_names(tokens: list[str], text: str, starts: list[int], ends: list[int], names: dict) -> None:
+    """Record the capitalised words that follow a side mention as that side's names (a title and a
+    name: "Pakistani Defence Minister Khawaja Asif" -> khawaja, asif)."""
+    for j, token in enumerate(tokens):
+        if token not in SIDES:
+            continue
+        k = j + 1
+        while k < len(tokens) and (tokens[k] in ROLES or tokens[k] in ("'s", "s") or text[starts[k]].isupper()) \
+                and tokens[k] not in SIDES and tokens[k] != THIRD and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+            if text[starts[k]].isupper() and tokens[k] not in ROLES and len(tokens[k]) > 2:
+                names.setdefault(tokens[k], token)
+            k += 1
+
+
+def read_context(context) -> Context:
+    """The ``Context`` that context paragraphs (an ``Analysed`` batch, in article order) give the next one."""
+    found_context = Context()
+    previous = None
+    find = attributor().statements
+    for paragraph in _paragraphs(context):
+        if paragraph is None:
+            continue
+        tokens, text, starts, ends, party = paragraph
+        _learn_names(tokens, text, starts, ends, found_context.names)
+        found, previous = find(tokens, text, starts, ends, party, previous)
+        for statement in found:
+            first, last = statement.speaker_tokens
+            if statement.speaker != OUTLET and last > first and tokens[first] not in PRONOUNS:
+                found_context.speaker_name = text[starts[first]:ends[last - 1]]
+                found_context.speaker = statement.speaker
+    if previous is not None and previous[0] != found_context.speaker:
+        found_context.speaker, found_context.speaker_name = previous[0], None
+    return found_context
+
+
+def statements_of(analysed, context: Context | None = None) -> list[list[tuple]]:
+    """Per paragraph, its statements as (Statement, tokens, text, starts, ends); ``context`` (from
+    ``read_context``) gives the speaker before the first paragraph, for a paragraph scored with its article."""
+    find = attributor().statements
+    out = []
+    previous = (context.speaker, (0, 0)) if context and context.speaker else None
+    for paragraph in _paragraphs(analysed):
+        if paragraph is None:
+            out.append([])
+            continue
+        tokens, text, starts, ends, party = paragraph
+        found, _ = find(tokens, text, starts, ends, party, previous)
+        out.append([(s, tokens, text, starts, ends) for s in found])
+    return out
+
+
+def _side_name(token: str, sides) -> str:
+    return {SIDE_A: sides.a.name, SIDE_B: sides.b.name, THIRD: "third"}.get(token, "unknown")
+
+
+CUE_STRENGTH = ("accuse", "blame", "criticise", "warn", "demand", "deny", "claim", "say", "quote")
+TARGETING_CUES = frozenset({"accuse", "blame", "condemn", "warn"})
+
+
+def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[str, float]) -> bool:
+    """Does the statement cast ``target`` as doing wrong? A side's statement naming the other side
+    does (measured on the development labels: naming is how coverage reports a side's blame),
+    except a bare denial; a third party's or unknown speaker's only with blame or attack words or
+    charged words next to the target."""
+    if statement.content in ("blame", "attack"):
+        return True
+    if statement.cue == "deny":
+        return False
+    if statement.speaker in SIDES or statement.cue in TARGETING_CUES:
+        return True
+    first, last = statement.tokens
+    return any(tokens[j] == target and _valence(tokens, j, valence) <= NEGATIVE for j in range(first, last))
+
+
+def merged(found: list[tuple], sides, context: Context | None = None) -> list[tuple[dict, list[tuple[int, int]]]]:
+    """A paragraph's attributions, each with the character spans of every mention of its speaker.
+
+    The outlet's own narration is not an attribution. Consecutive statements of one speaker (a
+    name, then "he said", "he added") are one attribution: the strongest cue, every side blamed,
+    the statement span from the first to the last. ``speaker`` {text, start, end, side}: the
+    words naming the speaker here (its first mention by name, else the pronoun), with ``text``
+    the name a pronoun stands for when it is known (from this paragraph or the context)."""
+    valence = attributor().valence
+    out: list[tuple[dict, list[tuple[int, int]]]] = []
+    named: dict[str, str] = {}
+    if context and context.speaker_name:
+        named[context.speaker] = context.speaker_name
+    names = dict(context.names) if context else {}
+    if found:
+        _, tokens, text, starts, ends = found[0]
+        _learn_names(tokens, text, starts, ends, names)
+    for statement, tokens, text, starts, ends in found:
+        if statement.speaker == OUTLET:
+            continue
+        first, last = statement.speaker_tokens
+        if statement.speaker == UNKNOWN:
+            side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
+            if side is not None:
+                statement = replace(statement, speaker=side)
+        start, end = starts[first], ends[last - 1]
+        words = text[start:end]
+        resolved = tokens[first] in PRONOUNS or (last - first == 1 and tokens[first] in ROLES)
+        if not resolved and statement.speaker in SIDES + (THIRD,):
+            named[statement.speaker] = words
+        who = named.get(statement.speaker, words) if resolved else words
+        cue = "criticise" if statement.cue == "condemn" else statement.cue
+        targets = [t for t in statement.targets if _blames(statement, tokens, t, valence)]
+        s_first, s_last = statement.tokens
+        span = {"start": starts[s_first], "end": ends[s_last - 1]}
+        if out:
+            prior, mentions = out[-1]
+            same = prior["speaker"]["side"] == _side_name(statement.speaker, sides) and (
+                resolved or prior["speaker"]["text"] == who)
+            if same and statement.speaker != UNKNOWN or (statement.cue == "quote" and prior["speaker"]["text"] == who):
+                prior["cue"] = min(prior["cue"], cue, key=CUE_STRENGTH.index)
+                for target in targets:
+                    name = _side_name(target, sides)
+                    if name not in prior["targets"]:
+                        prior["targets"].append(name)
+                prior["statement"]["end"] = max(prior["statement"]["end"], span["end"])
+                mentions.append((start, end))
+                continue
+        out.append(({"speaker": {"text": who, "start": start, "end": end, "side": _side_name(statement.speaker, sides)},
+                     "cue": cue, "targets": [_side_name(t, sides) for t in targets], "statement": span},
+                    [(start, end)]))
+    for attribution, _ in out:
+        attribution["targets"].sort(key=lambda name: (name != sides.a.name, name))
+    return out
+
+
+def describe(found: list[tuple], sides, context: Context | None = None) -> list[dict]:
+    """A paragraph's ``attributions`` for its result (see ``merged``)."""
+    return [attribution for attribution, _ in merged(found, sides, context)]
+
+
+BLAME_CUES = frozenset({"accuse", "blame", "condemn"})
+
+
+def blame_votes(found: list[tuple]) -> tuple[float, float]:
+    """How strongly the statements of a paragraph say A blames B and B blames A: a side's statement
+    that accuses, blames or condemns, or whose content blames or attacks, naming the other side."""
+    a_b = b_a = 0.0
+    for statement, *_ in found:
+        if statement.speaker not in SIDES or statement.cue == "deny":
+            continue
+        if statement.cue in BLAME_CUES or statement.content in ("blame", "attack"):
+            for target in statement.targets:
+                if statement.speaker == SIDE_A and target == SIDE_B:
+                    a_b += 1.0
+                elif statement.speaker == SIDE_B and target == SIDE_A:
+                    b_a += 1.0
+    return a_b, b_a
+
+
+THIRD_PERSON = {"accuse": "accuses", "blame": "blames", "criticise": "criticises", "warn": "warns",
+                "demand": "demands", "deny": "denies", "claim": "claims", "say": "says", "quote": "says"}
+BLAMING_WORDS = frozenset({"accuse", "blame", "criticise", "warn"})
+
+
+def in_words(attribution: dict) -> str:
+    """An attribution as an analyst reads it: "Mujahid (afghanistan) blames pakistan"."""
+    speaker = attribution["speaker"]
+    who = f"{speaker['text']} ({speaker['side']})"
+    cue = attribution["cue"]
+    if not attribution["targets"]:
+        return f"{who} {THIRD_PERSON.get(cue, 'says')}, blaming neither side"
+    verb = THIRD_PERSON[cue] if cue in BLAMING_WORDS else "blames"
+    return f"{who} {verb} {' and '.join(attribution['targets'])}"
+
+
+def add_attributions(results: list[dict], analysed, sides, context_analysed=None) -> None:
+    """Give each result its ``attributions`` (and, where it has an explanation, the same in words)."""
+    context = read_context(context_analysed) if context_analysed is not None else None
+    for result, found in zip(results, statements_of(analysed, context)):
+        result["attributions"] = describe(found, sides, context)

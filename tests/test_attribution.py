@@ -1,0 +1,94 @@
+"""Who speaks, for which side, and whom they blame (model.attribution), as users meet it: in
+`framing score --explain` / `--context`, in the API's results, and measured on the labels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+from model.attribution import describe, in_words, read_context, statements_of
+from model.features import analyse_batch
+from model.sides import default_sides
+
+MUJAHID = ("\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
+           "to the Afghan government,\u201d Mujahid wrote. \u201cAt the same time, it did not demonstrate any "
+           "willingness to assume responsibility for either Afghanistan\u2019s security or its own.\u201d")
+HE_ADDED = ("He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
+            "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators.")
+
+
+def attributions(text: str, sides, context: list[str] | None = None) -> list[dict]:
+    before = read_context(analyse_batch(context, sides)) if context else None
+    return describe(statements_of(analyse_batch([text], sides), before)[0], sides, before)
+
+
+def test_the_speaker_of_a_quote_and_whom_they_blame():
+    found = attributions(MUJAHID, default_sides())
+    assert len(found) == 1
+    speaker = found[0]["speaker"]
+    assert (speaker["text"], speaker["side"]) == ("Mujahid", "afghanistan") and found[0]["targets"] == ["pakistan"]
+    assert MUJAHID[speaker["start"]:speaker["end"]] == "Mujahid"
+    statement = found[0]["statement"]
+    assert MUJAHID[statement["start"]:statement["end"]].startswith("During the talks")
+    assert in_words(found[0]) == "Mujahid (afghanistan) blames pakistan"
+
+
+def test_a_pronoun_takes_its_speaker_from_the_article_before_it():
+    sides = default_sides()
+    alone = attributions(HE_ADDED, sides)
+    assert alone[0]["speaker"]["side"] == "unknown"  # nobody named: the paragraph alone cannot tell
+    found = attributions(HE_ADDED, sides, context=[MUJAHID])
+    assert found[0]["speaker"]["text"] == "Mujahid" and found[0]["speaker"]["side"] == "afghanistan"
+    assert HE_ADDED[found[0]["speaker"]["start"]:found[0]["speaker"]["end"]] == "He"
+    assert found[0]["targets"] == ["pakistan"]
+
+
+def test_a_name_met_with_its_side_earlier_keeps_that_side():
+    sides = default_sides()
+    context = ["Pakistani Defence Minister Khawaja Asif spoke to reporters in Sialkot on Sunday."]
+    text = "Asif said Kabul was harbouring the militants who attacked the border posts."
+    found = attributions(text, sides, context)
+    assert found[0]["speaker"]["side"] == "pakistan" and found[0]["targets"] == ["afghanistan"]
+
+
+def test_swapping_the_sides_swaps_speaker_sides_and_targets():
+    sides = default_sides()
+    text = "Islamabad accused Kabul of sheltering militants, while Mujahid said Pakistan was to blame."
+    found, swapped = attributions(text, sides), attributions(text, sides.swapped())
+    assert [(a["speaker"]["side"], a["targets"]) for a in found] == \
+           [(a["speaker"]["side"], a["targets"]) for a in swapped]  # side names, not A/B: the same either way
+    assert [a["speaker"]["side"] for a in found] == ["pakistan", "afghanistan"]
+
+
+def test_the_outlets_own_narration_is_not_an_attribution():
+    assert attributions("Pakistani jets struck targets in Kabul overnight, killing civilians.", default_sides()) == []
+
+
+def test_score_cli_explains_with_attributions_and_reads_context(tmp_path, shipped_store):
+    runner = CliRunner()
+    done = runner.invoke(app, ["score", "--model", str(shipped_store), "--explain", "3", MUJAHID])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert result["attributions"][0]["speaker"]["text"] == "Mujahid"
+    assert result["explanation"]["said"] == ["Mujahid (afghanistan) blames pakistan"]
+    plain = json.loads(runner.invoke(app, ["score", "--model", str(shipped_store), MUJAHID]).output)
+    assert "attributions" not in plain  # attributions come with explanations or context
+    (tmp_path / "before.txt").write_text(MUJAHID + "\n", encoding="utf-8")
+    done = runner.invoke(app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "before.txt"),
+                               HE_ADDED])
+    assert json.loads(done.output)["attributions"][0]["speaker"]["text"] == "Mujahid"
+    missing = runner.invoke(app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "no.txt"),
+                                  HE_ADDED])
+    assert missing.exit_code == 2 and "cannot read --context" in missing.output
+
+
+def test_attribution_figures_on_held_out_labels_do_not_fall():
+    from training.attribution_eval import LABELS_DIR, evaluate
+
+    figures = evaluate([LABELS_DIR / "seed.jsonl"])
+    assert figures["labelled"] >= 100 and figures["missing_text"] == 0
+    # measured 0.966 / 0.814 when found, recall 0.50 (BENCHMARKS.md); a floor, so a regression shows
+    assert figures["side_when_found"] >= 0.9 and figures["targets_when_found"] >= 0.7 and figures["recall"] >= 0.45

@@ -1,0 +1,195 @@
+"""How well ``model.attribution`` finds who speaks, for which side, and whom they blame.
+
+Reads the attribution labels (``labels/attributions/*.jsonl``; see its README), the paragraph
+texts (seed rows from ``labels/seed.jsonl``, real-news ids from the corpus, read at run time)
+and each paragraph's preceding paragraphs in its article as context, and compares:
+
+- **speaker side**: of the labelled attributions with a speaker in the paragraph, the share
+  that a found attribution matches (speaker words overlapping) with the same side; unmatched
+  ones count as wrong;
+- **targets**: of the same, the share matched with exactly the labelled target sides;
+- **precision**: of the found attributions, the share whose speaker words overlap a labelled one.
+
+A labelled speaker matches a found one whose words overlap it, or that names the same person
+elsewhere in the paragraph ("Mohsin Naqvi, speaking at the site, alleged ... Naqvi said").
+``labels/attributions/real-news-part1.jsonl`` is the development set (the rules were shaped on
+it); the figures reported are on the other files.
+
+    python -m training.attribution_eval [--files real-news-part2.jsonl ...]
+    python -m training.attribution_eval --direction-votes
+
+``--direction-votes`` measures whether the statements' blame votes (``blame_votes``: a side's
+statement that accuses, blames or condemns the other) improve the direction head on real news
+held out by outlet: the out-of-fold direction scores of ``framing train``'s cross-validation
+plus ``weight`` x each direction's votes, the weight chosen on half of the outlets
+(``training.tune.tuning_half``) and reported on the other half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+from pathlib import Path
+
+from model.attribution import merged, read_context, statements_of
+from model.features import analyse_batch
+from model.sides import PROJECT_ROOT, SIDES_DIR, load_sides
+from training.real_news import CORPUS_FILE, default_corpus_dir
+
+LABELS_DIR = PROJECT_ROOT / "labels" / "attributions"
+DEVELOPMENT = "real-news-part1.jsonl"
+CONTEXT_PARAGRAPHS = 8
+
+
+def _paragraphs(corpus: Path | None) -> dict[str, dict]:
+    """id -> {text, dispute, article, order} for seed rows and (if the corpus is there) real news."""
+    found = {}
+    for line in (PROJECT_ROOT / "labels" / "seed.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        found[row["id"]] = {"text": row["text"], "dispute": row["dispute"], "article": row["article"],
+                            "order": row["paragraph"]}
+    path = (corpus or default_corpus_dir()) / CORPUS_FILE
+    if path.is_file():
+        for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            row = json.loads(line)
+            found[row["id"]] = {"text": row["text"], "dispute": row["dispute"], "article": row["url"], "order": k}
+    return found
+
+
+def _context(paragraphs: dict[str, dict], target: dict) -> list[str]:
+    before = sorted((p for p in paragraphs.values() if p["article"] == target["article"]
+                     and p["order"] < target["order"]), key=lambda p: p["order"])
+    return [p["text"] for p in before[-CONTEXT_PARAGRAPHS:]]
+
+
+def _labelled_span(text: str, speaker: str, occurrence: int) -> tuple[int, int] | None:
+    at = -1
+    for _ in range(occurrence + 1):
+        at = text.find(speaker, at + 1)
+        if at < 0:
+            return None
+    return at, at + len(speaker)
+
+
+def _same_name(found: str, labelled: str) -> bool:
+    a, b = found.lower(), labelled.lower()
+    return len(min(a, b, key=len)) >= 3 and (a in b or b in a) and a not in PRONOUN_WORDS and b not in PRONOUN_WORDS
+
+
+PRONOUN_WORDS = frozenset({"he", "she", "they", "it", "we", "i"})
+
+
+def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
+    paragraphs = _paragraphs(corpus)
+    sides_of = {}
+    totals = collections.Counter()
+    missing = 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            paragraph = paragraphs.get(row["id"])
+            if paragraph is None:
+                missing += 1
+                continue
+            dispute = paragraph["dispute"]
+            if dispute not in sides_of:
+                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
+            sides = sides_of[dispute]
+            context_texts = _context(paragraphs, paragraph)
+            context = read_context(analyse_batch(context_texts, sides)) if context_texts else None
+            found = merged(statements_of(analyse_batch([paragraph["text"]], sides), context)[0], sides, context)
+            totals["paragraphs"] += 1
+            totals["found"] += len(found)
+            used = set()
+            for label in row["attributions"]:
+                span = _labelled_span(paragraph["text"], label["speaker"], label.get("occurrence", 0)) \
+                    if label["speaker"] else None
+                if span is None:
+                    continue
+                totals["labelled"] += 1
+                match = next((k for k, (_, mentions) in enumerate(found) if k not in used
+                              and any(a < span[1] and span[0] < b for a, b in mentions)), None)
+                if match is None:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
+                    match = next((k for k, (f, _) in enumerate(found) if k not in used
+                                  and _same_name(f["speaker"]["text"], label["speaker"])), None)
+                if match is None:
+                    continue
+                used.add(match)
+                totals["matched"] += 1
+                attribution = found[match][0]
+                totals["side"] += attribution["speaker"]["side"] == label["side"]
+                totals["targets"] += set(attribution["targets"]) == set(label["targets"])
+            totals["found_matched"] += len(used)
+    labelled = max(totals["labelled"], 1)
+    return {
+        "files": [p.name for p in files], "paragraphs": totals["paragraphs"], "missing_text": missing,
+        "labelled": totals["labelled"], "found": totals["found"],
+        "speaker_side": round(totals["side"] / labelled, 3),
+        "targets": round(totals["targets"] / labelled, 3),
+        "side_when_found": round(totals["side"] / max(totals["matched"], 1), 3),
+        "targets_when_found": round(totals["targets"] / max(totals["matched"], 1), 3),
+        "recall": round(totals["matched"] / labelled, 3),
+        "precision": round(totals["found_matched"] / max(totals["found"], 1), 3),
+    }
+
+
+def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
+    """Direction macro-F1 and reversal rate on real news with the blame votes added (see the docstring)."""
+    import numpy as np
+
+    from model.attribution import blame_votes
+    from model.classifier import DIRECTIONS
+    from model.results import direction_index
+    from training.data import load_dataset
+    from training.metrics import classification_figures
+    from training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
+    from training.tune import tuning_half
+
+    dataset = load_dataset()
+    apply_mix(dataset, DEFAULT_MIX)
+    scores = cross_validate(dataset, DEFAULT_PARAMS, jobs=jobs).direction
+    corpus = [json.loads(line) for line in (default_corpus_dir() / CORPUS_FILE).read_text(encoding="utf-8").splitlines()]
+    position = {row["id"]: k for k, row in enumerate(corpus)}
+    real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
+    votes = np.zeros((len(dataset.examples), 2))
+    for i in real:
+        example, k = dataset.examples[i], position[dataset.rows[i]["id"].split(":", 1)[-1]]
+        before = [corpus[j]["text"] for j in range(max(0, k - CONTEXT_PARAGRAPHS), k) if corpus[j]["url"] == corpus[k]["url"]]
+        context = read_context(analyse_batch(before, example.sides)) if before else None
+        votes[i] = blame_votes(statements_of(analyse_batch([example.text], example.sides), context)[0])
+
+    def figures(rows, weight):
+        adjusted = scores[rows].copy()
+        adjusted[:, :2] += weight * np.minimum(votes[rows], 1.0)
+        truth = [dataset.examples[i].direction for i in rows]
+        predicted = [DIRECTIONS[k] for k in direction_index(adjusted)]
+        directional = [(t, p) for t, p in zip(truth, predicted) if t in ("A->B", "B->A")]
+        reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
+        return {"direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
+                "reversed": round(reversed_, 4)}
+
+    tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
+    held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
+    runs = {w: figures(tune, w) for w in weights}
+    best = max(weights, key=lambda w: runs[w]["direction_macro_f1"])
+    return {"fired_on": round(float((votes[real].sum(axis=1) > 0).mean()), 3), "tuning_half": runs,
+            "chosen_weight": best, "other_half": figures(held, best), "other_half_without": figures(held, 0.0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", nargs="*", help="label files in labels/attributions/ (default: all but the "
+                                                   "development set)")
+    parser.add_argument("--corpus", type=Path, help="the real-news corpus folder (default: ../shared/real-news)")
+    parser.add_argument("--direction-votes", action="store_true", help="measure the blame votes on the direction head")
+    args = parser.parse_args()
+    if args.direction_votes:
+        print(json.dumps(direction_votes(), indent=1))
+        return
+    names = args.files or sorted(p.name for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
+    print(json.dumps(evaluate([LABELS_DIR / n for n in names], args.corpus), indent=1))
+
+
+if __name__ == "__main__":
+    main()
