@@ -10,7 +10,7 @@ import argparse
 import json
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from model.sides import PROJECT_ROOT
@@ -24,8 +24,11 @@ def _part(name: str, function, results: dict, log) -> None:
     except Exception as exc:  # a missing data set or tool skips that part, with the reason
         from bench.external import Unavailable
 
-        results[name] = {"skipped": str(exc)} if isinstance(exc, Unavailable) else {
-            "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=3)}
+        results[name] = (
+            {"skipped": str(exc)}
+            if isinstance(exc, Unavailable)
+            else {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=3)}
+        )
     results[name]["bench_seconds"] = round(time.perf_counter() - started, 1)
     log(f"[{name}] done in {results[name]['bench_seconds']} s")
 
@@ -35,14 +38,25 @@ def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
     from model.store import load_current
     from training.train import DEFAULT_PARAMS
 
-    wanted = parts or {"real_news", "attribution", "babe", "babe_out_of_domain", "ptc", "speed", "http", "folder",
-                       "training"}
-    results: dict = {"quick": quick, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    wanted = parts or {
+        "real_news",
+        "attribution",
+        "suggest",
+        "babe",
+        "babe_out_of_domain",
+        "ptc",
+        "speed",
+        "http",
+        "folder",
+        "training",
+    }
+    results: dict = {"quick": quick, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     model = load_current()
     results["model_version"] = model.version
     plan = [
         ("real_news", lambda: real_news.run(quick)),
         ("attribution", _attribution),
+        ("suggest", lambda: _suggest(quick)),
         ("babe", lambda: external.run_babe(DEFAULT_PARAMS, quick)),
         ("babe_out_of_domain", lambda: external.run_babe_out_of_domain(model, quick)),
         ("ptc", lambda: external.run_ptc(DEFAULT_PARAMS, quick)),
@@ -66,6 +80,45 @@ def _attribution() -> dict:
     return {"held_out": evaluate(held), "development": evaluate([LABELS_DIR / DEVELOPMENT])}
 
 
+def _suggest(quick: bool) -> dict:
+    """``framing suggest``'s ranking against random picks (``training.suggest.simulate``)."""
+    from bench.external import Unavailable
+    from training.data import with_real_news
+    from training.suggest import simulate
+
+    if len(with_real_news()[0]) < 2:
+        raise Unavailable("the real-news corpus is not there")
+    figures = simulate(seeds=1 if quick else 5, steps=(100,) if quick else (100, 200, 400), log=lambda _: None)
+    figures.pop("runs")
+    return figures
+
+
+def _suggest_rows(figures: dict) -> list[str]:
+    lines = ["", "## Which paragraphs to label: `framing suggest` against random picks", ""]
+    if "suggest" not in figures:
+        return lines + [f"Not run: {figures.get('skipped') or figures.get('error', 'not measured')}"]
+    start = figures["start"]
+    lines += [
+        f"A model trained without real news labels paragraphs from half of the real-news outlets ({figures['pool']} "
+        f"paragraphs), 50 a round, chosen by `suggest`'s ranking (retrained each round) or at random, and is scored on "
+        f"the other half ({figures['test']} paragraphs from outlets it never saw); {figures['seeds']} seeds, mean "
+        f"(the first round is random for both). Before any real-news label: direction {start['direction']:.3f}, "
+        f"loaded {start['loaded']:.3f}. Ranking options chosen on a split of the first half only "
+        "(`python -m training.suggest --simulate --development`).",
+        "",
+        "| labels | suggest: direction / loaded / mean | random: direction / loaded / mean | suggest − random (mean) |",
+        "|---|---|---|---|",
+    ]
+    for step in figures["steps"]:
+        a, b = figures["suggest"][str(step)], figures["random"][str(step)]
+        lines.append(
+            f"| {step} | {a['direction']:.3f} / {a['loaded']:.3f} / {a['mean']:.3f} (sd {a['mean_sd']:.3f}) | "
+            f"{b['direction']:.3f} / {b['loaded']:.3f} / {b['mean']:.3f} (sd {b['mean_sd']:.3f}) | "
+            f"{a['mean'] - b['mean']:+.3f} |"
+        )
+    return lines
+
+
 def _attribution_rows(figures: dict) -> list[str]:
     lines = ["", "## Who speaks and whom they blame (attributions)", ""]
     if "held_out" not in figures:
@@ -73,16 +126,21 @@ def _attribution_rows(figures: dict) -> list[str]:
     lines += [
         "Against `labels/attributions/` (speaker words, speaker side and blamed sides, labelled by reading; the "
         "paragraph's article before it given as context). Speaker side and targets count a labelled speaker "
-        "that is not found as wrong; 'when found' only those found. Targets: speaker side 0.90, targets 0.85.", "",
+        "that is not found as wrong; 'when found' only those found. Targets: speaker side 0.90, targets 0.85.",
+        "",
         "| labels | paragraphs | labelled speakers | speaker side | targets | speaker side when found "
         "| targets when found | found (recall) | precision |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, title in (("held_out", "held out: " + ", ".join(figures["held_out"]["files"])),
-                        ("development", "development (rules shaped on it): " + ", ".join(figures["development"]["files"]))):
+    for name, title in (
+        ("held_out", "held out: " + ", ".join(figures["held_out"]["files"])),
+        ("development", "development (rules shaped on it): " + ", ".join(figures["development"]["files"])),
+    ):
         f = figures[name]
-        lines.append(f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
-                     f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | {f['precision']:.3f} |")
+        lines.append(
+            f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
+            f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | {f['precision']:.3f} |"
+        )
     return lines
 
 
@@ -107,11 +165,18 @@ def _external_rows(name: str, figures: dict, title, anchors: list[tuple[str, flo
     if "macro_f1" not in figures:
         return [f"| {name} | {figures.get('skipped') or figures.get('error', 'not run')} | | |"]
     ours = figures["macro_f1"]["framing"]
-    rows = [f"| {title(figures)} | {ours:.3f} | {anchor} {value:.3f} | {_ratio(ours, value)} |" for anchor, value in anchors]
-    rows += [f"| {name}, same folds | {ours:.3f} | {b.replace('_', ' ')} (this run) {figures['macro_f1'][b]:.3f} | "
-             f"{_ratio(ours, figures['macro_f1'][b])} |" for b in ("tfidf_lr", "lexicon_rule")]
+    rows = [
+        f"| {title(figures)} | {ours:.3f} | {anchor} {value:.3f} | {_ratio(ours, value)} |" for anchor, value in anchors
+    ]
+    rows += [
+        f"| {name}, same folds | {ours:.3f} | {b.replace('_', ' ')} (this run) {figures['macro_f1'][b]:.3f} | "
+        f"{_ratio(ours, figures['macro_f1'][b])} |"
+        for b in ("tfidf_lr", "lexicon_rule")
+    ]
     s = figures["span_f1_framing"]
-    rows.append(f"| {name} {span_label} (overlap F1) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |")
+    rows.append(
+        f"| {name} {span_label} (overlap F1) | {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f}) | — | — |"
+    )
     return rows
 
 
@@ -125,7 +190,8 @@ def _real_news_rows(figures: dict) -> list[str]:
     lines += [
         "Grouped 5-fold cross-validation: no outlet on both sides of a fold (seed rows grouped by article, "
         "authored rows by dispute). Targets: direction and loaded macro-F1 0.75, span overlap F1 0.55. "
-        "Human line: two independent labelling passes scored against each other the same way.", "",
+        "Human line: two independent labelling passes scored against each other the same way.",
+        "",
         "| rows | paragraphs | direction macro-F1 | loaded macro-F1 | loaded vs none | span F1 (overlap) "
         "| humans: direction / loaded macro-F1 (kappa) |",
         "|---|---|---|---|---|---|---|",
@@ -136,18 +202,27 @@ def _real_news_rows(figures: dict) -> list[str]:
     ]
     for dispute, f in figures["by_dispute"].items():
         h = humans.get(dispute, {})
-        lines.append(f"| {dispute} | {f['direction']['n']} | {f['direction']['macro_f1']:.3f} | {f['loaded']['macro_f1']:.3f} | "
-                     f"{f['loaded_binary_macro_f1']:.3f} | {f['spans']['f1']:.3f} | {h.get('direction_macro_f1', 0):.3f} / "
-                     f"{h.get('loaded_macro_f1', 0):.3f} ({h.get('direction', 0):.2f} / {h.get('loaded', 0):.2f}) |")
-    for origin, title in (("seed", "seed paragraphs (real news, held out by article)"),
-                          ("authored", "authored paragraphs (held out by dispute)")):
+        lines.append(
+            f"| {dispute} | {f['direction']['n']} | {f['direction']['macro_f1']:.3f} | {f['loaded']['macro_f1']:.3f} | "
+            f"{f['loaded_binary_macro_f1']:.3f} | {f['spans']['f1']:.3f} | {h.get('direction_macro_f1', 0):.3f} / "
+            f"{h.get('loaded_macro_f1', 0):.3f} ({h.get('direction', 0):.2f} / {h.get('loaded', 0):.2f}) |"
+        )
+    for origin, title in (
+        ("seed", "seed paragraphs (real news, held out by article)"),
+        ("authored", "authored paragraphs (held out by dispute)"),
+    ):
         if origin in cv:
             f = cv[origin]
-            lines.append(f"| {title} | {f['direction']['n']} | {f['direction']['macro_f1']:.3f} | "
-                         f"{f['loaded']['macro_f1']:.3f} | {f['loaded_binary_macro_f1']:.3f} | {f['spans']['f1']:.3f} | — |")
+            lines.append(
+                f"| {title} | {f['direction']['n']} | {f['direction']['macro_f1']:.3f} | "
+                f"{f['loaded']['macro_f1']:.3f} | {f['loaded_binary_macro_f1']:.3f} | {f['spans']['f1']:.3f} | — |"
+            )
     sym = figures["symmetry"]
-    lines += ["", f"Symmetry (swap the sides' names; the direction must swap and the rest stay): {sym['rate']:.4f} of "
-                  f"{sym['n']} paragraphs ({sym['broken']} broken; target 0.99)."]
+    lines += [
+        "",
+        f"Symmetry (swap the sides' names; the direction must swap and the rest stay): {sym['rate']:.4f} of "
+        f"{sym['n']} paragraphs ({sym['broken']} broken; target 0.99).",
+    ]
     return lines
 
 
@@ -164,22 +239,40 @@ def markdown(results: dict) -> str:
         lines += ["", "**Quick (smoke) mode: small samples, the figures only show that the suite runs.**"]
     lines += _real_news_rows(r.get("real_news", {}))
     lines += _attribution_rows(r.get("attribution", {}))
+    lines += _suggest_rows(r.get("suggest", {}))
     babe, ptc, ood = r.get("babe", {}), r.get("ptc", {}), r.get("babe_out_of_domain", {})
     lines += [
-        "", "## Accuracy on outside data", "",
-        "| data set, protocol | framing | anchor / baseline | ratio |", "|---|---|---|---|",
+        "",
+        "## Accuracy on outside data",
+        "",
+        "| data set, protocol | framing | anchor / baseline | ratio |",
+        "|---|---|---|---|",
     ]
     lines += _external_rows(
-        "BABE", babe, lambda f: f"BABE ({f['rows']} sentences), stratified 5-fold, binary macro-F1",
-        [(f"{name} (published)", value) for name, value in babe.get("anchors", {}).items()], "biased-word spans vs marked words")
+        "BABE",
+        babe,
+        lambda f: f"BABE ({f['rows']} sentences), stratified 5-fold, binary macro-F1",
+        [(f"{name} (published)", value) for name, value in babe.get("anchors", {}).items()],
+        "biased-word spans vs marked words",
+    )
     if "macro_f1" in ood:
         lines.append(f"| BABE, shipped model without retraining (out of domain) | {ood['macro_f1']:.3f} | — | — |")
     lines += _external_rows(
-        "PTC", ptc, lambda f: f"PTC ({f['rows']} sentences, {f['articles']} articles), 5-fold grouped by article, macro-F1",
-        [("TF-IDF + LR (issue anchor)", 0.63)], "Loaded_Language spans")
+        "PTC",
+        ptc,
+        lambda f: f"PTC ({f['rows']} sentences, {f['articles']} articles), 5-fold grouped by article, macro-F1",
+        [("TF-IDF + LR (issue anchor)", 0.63)],
+        "Loaded_Language spans",
+    )
 
     sp, ht, fo, tr = r.get("speed", {}), r.get("http", {}), r.get("folder", {}), r.get("training", {})
-    lines += ["", "## Speed, latency, memory", "", "| figure | framing | target / baseline | ratio |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Speed, latency, memory",
+        "",
+        "| figure | framing | target / baseline | ratio |",
+        "|---|---|---|---|",
+    ]
     if "framing_per_second" in sp:
         ours = sp["framing_per_second"]
         lines += [
@@ -209,13 +302,21 @@ def markdown(results: dict) -> str:
         ]
         if len(fo["runs"]) > 1:
             first = fo["runs"][0]
-            lines.append(f"| main-process memory, {first['text_mb']:.0f} MB folder → {last['text_mb']:.0f} MB folder (MB RSS) | {first['peak_rss_main_mb']:.0f} → {last['peak_rss_main_mb']:.0f} | flat | {_ratio(last['peak_rss_main_mb'], first['peak_rss_main_mb'])} |")
+            lines.append(
+                f"| main-process memory, {first['text_mb']:.0f} MB folder → {last['text_mb']:.0f} MB folder (MB RSS) | {first['peak_rss_main_mb']:.0f} → {last['peak_rss_main_mb']:.0f} | flat | {_ratio(last['peak_rss_main_mb'], first['peak_rss_main_mb'])} |"
+            )
     elif fo:
         lines.append(f"| score-folder | {fo.get('skipped') or fo.get('error')} | | |")
     for rows, seconds in _get(tr, "seconds_by_rows", default={}).items():
-        lines.append(f"| `framing train` on {int(rows):,} paragraphs incl. 5-fold CV (s) | {seconds:.1f} | target < 60 at 10,000 | {_ratio(60, seconds)} headroom |")
-    lines += ["", "Reproduce: `python -m bench` (about 6 minutes; `--quick` for the smoke run). Raw figures: "
-              "`bench/results.json`. How each figure is measured: the docstrings of `bench/*.py`.", ""]
+        lines.append(
+            f"| `framing train` on {int(rows):,} paragraphs incl. 5-fold CV (s) | {seconds:.1f} | target < 60 at 10,000 | {_ratio(60, seconds)} headroom |"
+        )
+    lines += [
+        "",
+        "Reproduce: `python -m bench` (about 6 minutes; `--quick` for the smoke run). Raw figures: "
+        "`bench/results.json`. How each figure is measured: the docstrings of `bench/*.py`.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -35,8 +35,10 @@ from model.sides import PROJECT_ROOT, default_sides
 from training.metrics import span_figures
 
 EXTERNAL = Path(os.environ.get("FRAMING_EXTERNAL_DIR", PROJECT_ROOT.parent / "shared" / "external"))
-ANCHORS = {"babe": {"DA-RoBERTa": 0.814, "RoBERTa": 0.799, "BERT": 0.789, "XGBoost (features)": 0.57},
-           "ptc": {"TF-IDF + LR (issue anchor)": 0.63}}
+ANCHORS = {
+    "babe": {"DA-RoBERTa": 0.814, "RoBERTa": 0.799, "BERT": 0.789, "XGBoost (features)": 0.57},
+    "ptc": {"TF-IDF + LR (issue anchor)": 0.63},
+}
 
 
 class Unavailable(RuntimeError):
@@ -45,8 +47,10 @@ class Unavailable(RuntimeError):
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        raise Unavailable(f"{path} not found: the outside data sets live in ../shared/external "
-                          f"(or set FRAMING_EXTERNAL_DIR); skipping")
+        raise Unavailable(
+            f"{path} not found: the outside data sets live in ../shared/external "
+            f"(or set FRAMING_EXTERNAL_DIR); skipping"
+        )
     return path
 
 
@@ -97,8 +101,11 @@ def load_ptc() -> tuple[list[dict], list[str]]:
             if not text.strip():
                 continue
             lo = int(record["char_start"])
-            words = [(max(0, s - lo), min(len(text), e - lo)) for s, e in spans_by_article[record["article_id"]]
-                     if s < lo + len(text) and e > lo]
+            words = [
+                (max(0, s - lo), min(len(text), e - lo))
+                for s, e in spans_by_article[record["article_id"]]
+                if s < lo + len(text) and e > lo
+            ]
             words = [(s, e) for s, e in words if e > s]
             rows.append(_row(text, words, record["loaded_language"] == "1"))
             groups.append(record["article_id"])
@@ -107,7 +114,11 @@ def load_ptc() -> tuple[list[dict], list[str]]:
 
 def bias_lexicon() -> set[str]:
     path = _require(EXTERNAL / "lexicons" / "recasens2013" / "bias-lexicon.txt")
-    return {w.strip().lower() for w in path.read_text(encoding="latin-1").splitlines() if w.strip() and not w.startswith("#")}
+    return {
+        w.strip().lower()
+        for w in path.read_text(encoding="latin-1").splitlines()
+        if w.strip() and not w.startswith("#")
+    }
 
 
 _WORD = re.compile(r"\w+")
@@ -116,7 +127,8 @@ _WORD = re.compile(r"\w+")
 def _ours(train: list[dict], test: list[dict], params: dict) -> tuple[list[int], list[list[dict]], float]:
     sides = default_sides()
     model = FramingClassifier(**params).fit(
-        [TrainingExample(r["text"], sides, None, r["loaded"], r["spans"]) for r in train])
+        [TrainingExample(r["text"], sides, None, r["loaded"], r["spans"]) for r in train]
+    )
     started = time.perf_counter()
     results = model.score([r["text"] for r in test], sides)
     seconds = time.perf_counter() - started
@@ -189,9 +201,13 @@ def run_babe_out_of_domain(loaded_model, quick: bool = False) -> dict:
     predicted = [int(r["loaded"]["label"] != "none") for r in results]
     truth = [r["binary"] for r in rows]
     loaded_rows = [i for i, r in enumerate(rows) if r["binary"]]
-    return {"rows": len(rows), "macro_f1": round(f1_score(truth, predicted, average="macro"), 4),
-            "span_f1": span_figures([rows[i]["spans"] for i in loaded_rows],
-                                    [results[i]["loaded"]["spans"] for i in loaded_rows])}
+    return {
+        "rows": len(rows),
+        "macro_f1": round(f1_score(truth, predicted, average="macro"), 4),
+        "span_f1": span_figures(
+            [rows[i]["spans"] for i in loaded_rows], [results[i]["loaded"]["spans"] for i in loaded_rows]
+        ),
+    }
 
 
 def run_ptc(params: dict, quick: bool = False) -> dict:

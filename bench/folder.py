@@ -139,8 +139,13 @@ def _measure_in_child(folder: Path, out: Path, store: Path, jobs: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool, model_dir: str | None = None, sizes: list[float] | None = None, jobs: int = 0,
-        repeats: int | None = None) -> dict:
+def run(
+    quick: bool,
+    model_dir: str | None = None,
+    sizes: list[float] | None = None,
+    jobs: int = 0,
+    repeats: int | None = None,
+) -> dict:
     """Build synthetic folders, score each with the local engine, return the figures."""
     sizes = sizes or ([1.0] if quick else [8.0, 48.0])
     repeats = repeats or (1 if quick else 3)
@@ -163,16 +168,29 @@ def run(quick: bool, model_dir: str | None = None, sizes: list[float] | None = N
                 measured.append(_measure_in_child(folder, out, store, jobs))
             measured.sort(key=lambda m: m["mb_per_s"])
             median = measured[len(measured) // 2]
-            runs.append({"size_mb": size, "files": built["files"], "repeats": repeats, **median,
-                         "mb_per_s_min": measured[0]["mb_per_s"], "mb_per_s_max": measured[-1]["mb_per_s"],
-                         "peak_rss_main_mb": max(m["peak_rss_main_mb"] for m in measured),
-                         "peak_rss_worker_mb": max(m["peak_rss_worker_mb"] for m in measured)})
+            runs.append(
+                {
+                    "size_mb": size,
+                    "files": built["files"],
+                    "repeats": repeats,
+                    **median,
+                    "mb_per_s_min": measured[0]["mb_per_s"],
+                    "mb_per_s_max": measured[-1]["mb_per_s"],
+                    "peak_rss_main_mb": max(m["peak_rss_main_mb"] for m in measured),
+                    "peak_rss_worker_mb": max(m["peak_rss_worker_mb"] for m in measured),
+                }
+            )
             shutil.rmtree(folder)
-    return {"benchmark": "score-folder, plain-text articles, local engine", "cpus": os.cpu_count(),
-            "quick": quick, "runs": runs,
-            "mb_per_s": runs[-1]["mb_per_s"], "paragraphs_per_s": runs[-1]["paragraphs_per_s"],
-            "peak_rss_main_mb": max(r["peak_rss_main_mb"] for r in runs),
-            "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] for r in runs)}
+    return {
+        "benchmark": "score-folder, plain-text articles, local engine",
+        "cpus": os.cpu_count(),
+        "quick": quick,
+        "runs": runs,
+        "mb_per_s": runs[-1]["mb_per_s"],
+        "paragraphs_per_s": runs[-1]["paragraphs_per_s"],
+        "peak_rss_main_mb": max(r["peak_rss_main_mb"] for r in runs),
+        "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] for r in runs),
+    }
 
 
 def main() -> None:

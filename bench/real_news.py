@@ -25,5 +25,9 @@ def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as store:
         _, report = train(sources, store, folds=3 if quick else 5, make_current=False)
     humans = agreement()
-    return {"cross_validation": report["cross_validation"], "by_dispute": report["real_news_by_dispute"],
-            "symmetry": report["symmetry"], "humans": humans}
+    return {
+        "cross_validation": report["cross_validation"],
+        "by_dispute": report["real_news_by_dispute"],
+        "symmetry": report["symmetry"],
+        "humans": humans,
+    }

@@ -36,10 +36,12 @@ import httpx
 from model.sides import PROJECT_ROOT
 from service import workers as worker_pool
 
-BODY = {"text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "
-                "Taliban-led government in Kabul refused to act against militant groups blamed for a surge "
-                "in cross-border attacks, and accused Kabul of operating on a \u201cwar economy\u201d.",
-        "explain": 0}
+BODY = {
+    "text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "
+    "Taliban-led government in Kabul refused to act against militant groups blamed for a surge "
+    "in cross-border attacks, and accused Kabul of operating on a \u201cwar economy\u201d.",
+    "explain": 0,
+}
 
 
 def _free_port() -> int:
@@ -64,8 +66,9 @@ def _tree_rss_mb(pid: int) -> float:
 def _split(port: int, workers: list[int]) -> list[int] | None:
     """Established connections on ``port`` per worker process, largest first (None without ss)."""
     try:
-        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
-                             capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, timeout=10
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     counts = {pid: 0 for pid in workers}
@@ -104,11 +107,17 @@ def _is_worker(pid: int) -> bool:
 
 def _wrk(url: str, seconds: int, connections: int) -> dict:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                 f"wrk.body = {json.dumps(json.dumps(BODY))}\n")
+    script.write(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(BODY))}\n"
+    )
     script.close()
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name,
-                          url + "/v1/score"], capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url + "/v1/score"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
     os.unlink(script.name)
 
     def ms(label: str) -> float:
@@ -119,10 +128,13 @@ def _wrk(url: str, seconds: int, connections: int) -> dict:
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"tool": "wrk", "requests": requests,
-            "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "latency_ms": {"p50": ms("50"), "p99": ms("99")},
-            "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}
+    return {
+        "tool": "wrk",
+        "requests": requests,
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "latency_ms": {"p50": ms("50"), "p99": ms("99")},
+        "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
+    }
 
 
 def _httpx(url: str, seconds: int, connections: int) -> dict:
@@ -132,6 +144,7 @@ def _httpx(url: str, seconds: int, connections: int) -> dict:
         latencies, errors = [], 0
         deadline = time.perf_counter() + seconds
         async with httpx.AsyncClient(timeout=10) as client:
+
             async def worker():
                 nonlocal errors
                 while time.perf_counter() < deadline:
@@ -139,25 +152,36 @@ def _httpx(url: str, seconds: int, connections: int) -> dict:
                     r = await client.post(url + "/v1/score", json=BODY)
                     latencies.append(time.perf_counter() - t)
                     errors += r.status_code != 200
+
             started = time.perf_counter()
             await asyncio.gather(*[worker() for _ in range(connections)])
             return latencies, errors, time.perf_counter() - started
 
     latencies, errors, elapsed = asyncio.run(main())
     latencies.sort()
-    return {"tool": "httpx", "requests": len(latencies), "requests_per_second": round(len(latencies) / elapsed, 1),
-            "latency_ms": {"p50": round(1000 * latencies[len(latencies) // 2], 3),
-                           "p99": round(1000 * latencies[int(len(latencies) * 0.99)], 3)},
-            "errors": errors}
+    return {
+        "tool": "httpx",
+        "requests": len(latencies),
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(1000 * latencies[len(latencies) // 2], 3),
+            "p99": round(1000 * latencies[int(len(latencies) * 0.99)], 3),
+        },
+        "errors": errors,
+    }
 
 
 def run(quick: bool = False, seconds: int | None = None, connections: int = 32, workers: int = 2) -> dict:
     seconds = seconds or (3 if quick else 60)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "framing", "serve", "--port", str(port), "--workers", str(workers)],
-                              cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "framing", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -174,14 +198,21 @@ def run(quick: bool = False, seconds: int | None = None, connections: int = 32, 
         load(url, 2 if quick else 5, connections)
         rss_warm = _tree_rss_mb(server.pid)
         split: dict = {}
-        sampler = threading.Timer(min(2.0, seconds / 2), lambda: split.update(
-            value=_split(port, [p for p in _children(server.pid) if _is_worker(p)])))
+        sampler = threading.Timer(
+            min(2.0, seconds / 2),
+            lambda: split.update(value=_split(port, [p for p in _children(server.pid) if _is_worker(p)])),
+        )
         sampler.start()
         figures = load(url, seconds, connections)
         sampler.join()
-        figures.update(seconds=seconds, connections=connections, workers=workers,
-                       connections_per_worker=split.get("value"),
-                       rss_mb_after_warmup=rss_warm, rss_mb_at_end=_tree_rss_mb(server.pid))
+        figures.update(
+            seconds=seconds,
+            connections=connections,
+            workers=workers,
+            connections_per_worker=split.get("value"),
+            rss_mb_after_warmup=rss_warm,
+            rss_mb_at_end=_tree_rss_mb(server.pid),
+        )
         return figures
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -60,7 +60,8 @@ for text in texts[:400]:
 
 labels = [int(r.get("loaded", "none") != "none") for r in rows if "loaded" in r.data]
 vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-baseline = LogisticRegression(max_iter=2000).fit(vectorizer.fit_transform([r["text"] for r in rows if "loaded" in r.data]), labels)
+texts = [r["text"] for r in rows if "loaded" in r.data]
+baseline = LogisticRegression(max_iter=2000).fit(vectorizer.fit_transform(texts), labels)
 def tfidf():
     for i in range(0, len(corpus), 256):
         baseline.predict_proba(vectorizer.transform(corpus[i:i + 256]))
@@ -86,8 +87,13 @@ print(json.dumps({
 
 def run(quick: bool = False) -> dict:
     n, rounds = (3000, 1) if quick else (20000, 3)
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(n), str(rounds), str(PROJECT_ROOT)],
-                         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(n), str(rounds), str(PROJECT_ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     from model.store import current_version, store_dir
 

@@ -41,20 +41,24 @@ CUES = {
     "blame": "blamed blames blaming blame",
     "deny": "denied denies denying deny rejected rejects rejecting dismissed dismisses dismissing refuted refutes",
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
-               "slammed slams denounced denounces lambasted censured",
+    "slammed slams denounced denounces lambasted censured",
     "warn": "warned warns warning threatened threatens vowed vows cautioned",
     "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
     "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
-           "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
-           "describes called calls urged urges demanded demands expressed reported confirmed pointed",
+    "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
+    "describes called calls urged urges demanded demands expressed reported confirmed pointed",
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
 BLAMING = frozenset({"accuse", "blame", "condemn"})
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
-ROLES = frozenset(("spokesman spokesperson spokeswoman minister ministry official officials government army "
-                   "military embassy office delegation president premier leader leaders envoy ambassador "
-                   "statement source sources commander chief authorities administration group navy "
-                   "prosecutors prosecutor").split())
+ROLES = frozenset(
+    (
+        "spokesman spokesperson spokeswoman minister ministry official officials government army "
+        "military embassy office delegation president premier leader leaders envoy ambassador "
+        "statement source sources commander chief authorities administration group navy "
+        "prosecutors prosecutor"
+    ).split()
+)
 NOUN_CUES = frozenset({"claims", "demands", "calls", "charges", "notes", "states"})
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
@@ -71,24 +75,31 @@ NEGATIVE = -0.5
 class Statement:
     """One statement: token ranges are indices into the paragraph's tokens."""
 
-    speaker: str              # side_a, side_b, third_party, unknown, outlet
+    speaker: str  # side_a, side_b, third_party, unknown, outlet
     speaker_tokens: tuple[int, int]  # [first, last) of the speaker's words; (i, i) for the outlet
-    cue: str                  # accuse, blame, deny, condemn, warn, claim, say, quote, outlet
+    cue: str  # accuse, blame, deny, condemn, warn, claim, say, quote, outlet
     targets: tuple[str, ...]  # side_a / side_b
-    tokens: tuple[int, int]   # [first, last) of the statement's words
-    quoted: bool              # the content is a party's words (quotation or attributed speech)
-    content: str = "none"     # what the content does: blame, attack, deny, defend or none (model.features cues)
+    tokens: tuple[int, int]  # [first, last) of the statement's words
+    quoted: bool  # the content is a party's words (quotation or attributed speech)
+    content: str = "none"  # what the content does: blame, attack, deny, defend or none (model.features cues)
 
     def features(self) -> list[str]:
         voice = "q" if self.quoted else "e"
         names = [f"att:{self.speaker}>{self.cue}", f"att:{self.speaker}>{self.cue}>{voice}"]
         names.append(f"att:{self.speaker}>{self.cue}>{self.content}")
         for target in self.targets or ("none",):
-            names += [f"att:{self.speaker}>{target}", f"att:{self.speaker}>{self.cue}>{target}",
-                      f"att:{self.speaker}>{target}>{self.content}"]
+            names += [
+                f"att:{self.speaker}>{target}",
+                f"att:{self.speaker}>{self.cue}>{target}",
+                f"att:{self.speaker}>{target}>{self.content}",
+            ]
             if self.speaker in SIDES and target in SIDES and self.cue == "deny":
                 names.append(f"att:denies:{self.speaker}>{target}")
-            elif self.speaker in SIDES and target in SIDES and (self.cue in BLAMING or self.content in ("blame", "attack")):
+            elif (
+                self.speaker in SIDES
+                and target in SIDES
+                and (self.cue in BLAMING or self.content in ("blame", "attack"))
+            ):
                 names.append(f"att:blames:{self.speaker}>{target}")
         return names
 
@@ -100,7 +111,11 @@ def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int,
     bounds, first = [], 0
     for found in _SENTENCE_END.finditer(text):
         i = bisect_right(starts, found.start())  # the first word after the mark
-        if first < i < len(starts) and ends[i - 1] <= found.start() and not _abbreviation(text, starts[i - 1], ends[i - 1]):
+        if (
+            first < i < len(starts)
+            and ends[i - 1] <= found.start()
+            and not _abbreviation(text, starts[i - 1], ends[i - 1])
+        ):
             bounds.append((first, i))
             first = i
     if starts:
@@ -108,7 +123,9 @@ def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int,
     return bounds
 
 
-ABBREVIATIONS = frozenset("jr sr mr mrs ms dr st gen lt col maj capt sgt adm gov sen rep prof no vs u.s u.k u.n".split())
+ABBREVIATIONS = frozenset(
+    "jr sr mr mrs ms dr st gen lt col maj capt sgt adm gov sen rep prof no vs u.s u.k u.n".split()
+)
 
 
 def _abbreviation(text: str, start: int, end: int) -> bool:
@@ -119,7 +136,7 @@ def _abbreviation(text: str, start: int, end: int) -> bool:
 
 def _gap(text: str, ends: list[int], starts: list[int], i: int) -> str:
     """The text between token i - 1 and token i."""
-    return text[ends[i - 1]:starts[i]] if i > 0 else text[:starts[0]] if starts else ""
+    return text[ends[i - 1] : starts[i]] if i > 0 else text[: starts[0]] if starts else ""
 
 
 CONTENT_ORDER = ("blame", "attack", "deny", "defend")
@@ -142,8 +159,18 @@ class Attributor:
     def __init__(self) -> None:
         self.valence = vader_valence()
 
-    def speaker_at(self, tokens, text, starts, ends, cue_at: int, first: int, last: int,
-                   previous: tuple[str, tuple[int, int]] | None, sentence_speaker=None):
+    def speaker_at(
+        self,
+        tokens,
+        text,
+        starts,
+        ends,
+        cue_at: int,
+        first: int,
+        last: int,
+        previous: tuple[str, tuple[int, int]] | None,
+        sentence_speaker=None,
+    ):
         """(speaker, [first, last) of its words, whether it was resolved from an earlier speaker) for the
         cue at ``cue_at`` in sentence [first, last); None when the cue has no speaker."""
         word = tokens[cue_at]
@@ -156,8 +183,11 @@ class Attributor:
                 if tokens[j] == "by":
                     return self._forward(tokens, text, starts, ends, j + 1, last, previous)
             return None
-        if cue_at > first and (tokens[cue_at - 1] in ("and", "but", "also") or
-                               word.endswith("ing") and _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))):
+        if cue_at > first and (
+            tokens[cue_at - 1] in ("and", "but", "also")
+            or word.endswith("ing")
+            and _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
+        ):
             if sentence_speaker is not None:
                 return sentence_speaker[0], sentence_speaker[1], True
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
@@ -177,7 +207,7 @@ class Attributor:
         gap = _gap(text, ends, starts, cue_at)
         if gap.strip() or before in ("the", "its", "their", "his", "her", "our", "these", "those", "such"):
             return False
-        if text[starts[cue_at - 1]:ends[cue_at - 1]].endswith(("'s", "’s")):
+        if text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s")):
             return False
         return before in (SIDE_A, SIDE_B, THIRD) or before in PRONOUNS or text[starts[cue_at - 1]].isupper()
 
@@ -186,8 +216,11 @@ class Attributor:
         """Where the speaker's words that start with the side mention at ``j`` end: through a title
         and name up to the cue ("Israeli Defense Minister Yoav Gallant"), else through the role."""
         k = j + 1
-        while k < cue_at and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("of", "'s", "s")) \
-                and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+        while (
+            k < cue_at
+            and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("of", "'s", "s"))
+            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+        ):
             k += 1
         if k == cue_at and tokens[k - 1] != "of":
             return k
@@ -205,8 +238,11 @@ class Attributor:
             if token in (SIDE_A, SIDE_B, THIRD):
                 return token, (j, self._name_end(tokens, text, starts, ends, j, cue_at, role)), False
             if token in PRONOUNS:
-                return self._resolve(j, previous) if j == cue_at - 1 or tokens[j + 1] in ("also", "later", "then") \
+                return (
+                    self._resolve(j, previous)
+                    if j == cue_at - 1 or tokens[j + 1] in ("also", "later", "then")
                     else None
+                )
             if token in ("who", "which"):
                 if j > first and tokens[j - 1] in (SIDE_A, SIDE_B, THIRD):
                     return tokens[j - 1], (j - 1, j), False
@@ -218,16 +254,23 @@ class Attributor:
             if _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         if role is not None:
-            if role > first and text[starts[role - 1]:starts[role - 1] + 1].isupper() and tokens[role - 1] != "the":
+            if role > first and text[starts[role - 1] : starts[role - 1] + 1].isupper() and tokens[role - 1] != "the":
                 return UNKNOWN, (role - 1, role + 1), False
             if role > first and tokens[role - 1] == "the":
                 return self._resolve(role, previous)
             return UNKNOWN, (role, role + 1), False
         j = cue_at - 1
-        if j >= first and text[starts[j]:starts[j] + 1].isupper() and not _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at)):
+        if (
+            j >= first
+            and text[starts[j] : starts[j] + 1].isupper()
+            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
+        ):
             k = j
-            while k > first and text[starts[k - 1]:starts[k - 1] + 1].isupper() \
-                    and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+            while (
+                k > first
+                and text[starts[k - 1] : starts[k - 1] + 1].isupper()
+                and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+            ):
                 k -= 1
             return UNKNOWN, (k, j + 1), False
         return None
@@ -240,7 +283,9 @@ class Attributor:
             if token in PRONOUNS:
                 return self._resolve(j, previous)
             if token in ROLES:
-                return self._resolve(j, previous) if j > begin and tokens[j - 1] == "the" else (UNKNOWN, (j, j + 1), False)
+                return (
+                    self._resolve(j, previous) if j > begin and tokens[j - 1] == "the" else (UNKNOWN, (j, j + 1), False)
+                )
             if j > begin and _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         return None
@@ -258,12 +303,22 @@ class Attributor:
                 return (min(score, key=score.get),)
         return tuple(s for s in SIDES if s in named)
 
-    def statements(self, tokens: list[str], text: str, starts: list[int], ends: list[int], party: list[bool],
-                   previous: tuple[str, tuple[int, int]] | None = None) -> tuple[list[Statement], tuple | None]:
+    def statements(
+        self,
+        tokens: list[str],
+        text: str,
+        starts: list[int],
+        ends: list[int],
+        party: list[bool],
+        previous: tuple[str, tuple[int, int]] | None = None,
+    ) -> tuple[list[Statement], tuple | None]:
         """The paragraph's statements, and the last speaker (to pass on as the next paragraph's context)."""
         found: list[Statement] = []
-        cues = [(j, CUE_CLASS.get(word, "say")) for j, word in enumerate(tokens)
-                if word in CUE_CLASS or word == "according" and j + 1 < len(tokens) and tokens[j + 1] == "to"]
+        cues = [
+            (j, CUE_CLASS.get(word, "say"))
+            for j, word in enumerate(tokens)
+            if word in CUE_CLASS or word == "according" and j + 1 < len(tokens) and tokens[j + 1] == "to"
+        ]
         at = 0
         for first, last in _sentences(text, starts, ends):
             made = False
@@ -272,31 +327,65 @@ class Attributor:
                 at += 1
                 if j < first or (cue == "say" and tokens[j] == "according" and tokens[j + 1] != "to"):
                     continue
-                speaker = self.speaker_at(tokens, text, starts, ends, j, first, last, previous,
-                                          (found[-1].speaker, found[-1].speaker_tokens) if made else None)
+                speaker = self.speaker_at(
+                    tokens,
+                    text,
+                    starts,
+                    ends,
+                    j,
+                    first,
+                    last,
+                    previous,
+                    (found[-1].speaker, found[-1].speaker_tokens) if made else None,
+                )
                 if speaker is None:
                     continue
                 who, span, resolved = speaker
                 if not resolved:
                     previous = (who, span)
-                found.append(Statement(who, span, cue, self.targets(tokens, who, first, last, span), (first, last),
-                                       quoted=any(party[first:last]), content=_content(tokens, first, last, span, j)))
+                found.append(
+                    Statement(
+                        who,
+                        span,
+                        cue,
+                        self.targets(tokens, who, first, last, span),
+                        (first, last),
+                        quoted=any(party[first:last]),
+                        content=_content(tokens, first, last, span, j),
+                    )
+                )
                 made = True
             if made:
                 continue
             inside = party[first:last]
             if found and inside and all(inside) and found[-1].tokens[1] == first:
                 prior = found[-1]
-                found.append(Statement(prior.speaker, prior.speaker_tokens, "quote",
-                                       self.targets(tokens, prior.speaker, first, last, (0, 0)), (first, last), True,
-                                       _content(tokens, first, last, (0, 0), None)))
+                found.append(
+                    Statement(
+                        prior.speaker,
+                        prior.speaker_tokens,
+                        "quote",
+                        self.targets(tokens, prior.speaker, first, last, (0, 0)),
+                        (first, last),
+                        True,
+                        _content(tokens, first, last, (0, 0), None),
+                    )
+                )
                 continue
             if not any(inside):
                 named = [k for k in range(first, last) if tokens[k] in SIDES]
                 if named and min(_valence(tokens, k, self.valence) for k in named) <= NEGATIVE:
-                    found.append(Statement(OUTLET, (first, first), "outlet",
-                                           self.targets(tokens, UNKNOWN, first, last, (0, 0)), (first, last), False,
-                                           _content(tokens, first, last, (0, 0), None)))
+                    found.append(
+                        Statement(
+                            OUTLET,
+                            (first, first),
+                            "outlet",
+                            self.targets(tokens, UNKNOWN, first, last, (0, 0)),
+                            (first, last),
+                            False,
+                            _content(tokens, first, last, (0, 0), None),
+                        )
+                    )
         return found, previous
 
 
@@ -310,17 +399,14 @@ def attributor() -> Attributor:
     return _ATTRIBUTOR
 
 
-Speaker = tuple  # (side token, [first, last) of its words, the paragraph's text, its starts, its ends)
-
-
 def _paragraphs(analysed):
     """(tokens, text, starts, ends, party) per paragraph of an ``Analysed`` batch; None for a paragraph
     with no cue word and no side (nothing to attribute: skipped, which is most of the cost saved)."""
     vocabulary, index = analysed.vocabulary, analysed.word_index
     useful = np.fromiter((w in CUE_CLASS or w in SIDES for w in vocabulary), dtype=bool, count=len(vocabulary))
     bounds = analysed.bounds.tolist()
-    wanted = (np.add.reduceat(useful[index].astype(np.int64), analysed.bounds[:-1]) if len(index)
-              else np.zeros(len(analysed.texts), dtype=np.int64))
+    counts = np.concatenate([[0], np.cumsum(useful[index].astype(np.int64))])
+    wanted = counts[analysed.bounds[1:]] - counts[analysed.bounds[:-1]]  # per paragraph, empty ones too
     starts, ends, party = analysed.starts.tolist(), analysed.ends.tolist(), analysed.party.tolist()
     for k, (text, a, b) in enumerate(zip(analysed.texts, bounds[:-1], bounds[1:])):
         if b > a and wanted[k]:
@@ -347,8 +433,13 @@ def _learn_names(tokens: list[str], text: str, starts: list[int], ends: list[int
         if token not in SIDES:
             continue
         k = j + 1
-        while k < len(tokens) and (tokens[k] in ROLES or tokens[k] in ("'s", "s") or text[starts[k]].isupper()) \
-                and tokens[k] not in SIDES and tokens[k] != THIRD and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+        while (
+            k < len(tokens)
+            and (tokens[k] in ROLES or tokens[k] in ("'s", "s") or text[starts[k]].isupper())
+            and tokens[k] not in SIDES
+            and tokens[k] != THIRD
+            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+        ):
             if text[starts[k]].isupper() and tokens[k] not in ROLES and len(tokens[k]) > 2:
                 names.setdefault(tokens[k], token)
             k += 1
@@ -368,7 +459,7 @@ def read_context(context) -> Context:
         for statement in found:
             first, last = statement.speaker_tokens
             if statement.speaker != OUTLET and last > first and tokens[first] not in PRONOUNS:
-                found_context.speaker_name = text[starts[first]:ends[last - 1]]
+                found_context.speaker_name = text[starts[first] : ends[last - 1]]
                 found_context.speaker = statement.speaker
     if previous is not None and previous[0] != found_context.speaker:
         found_context.speaker, found_context.speaker_name = previous[0], None
@@ -452,7 +543,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if out:
             prior, mentions = out[-1]
             same = prior["speaker"]["side"] == _side_name(statement.speaker, sides) and (
-                resolved or prior["speaker"]["text"] == who)
+                resolved or prior["speaker"]["text"] == who
+            )
             if same and statement.speaker != UNKNOWN or (statement.cue == "quote" and prior["speaker"]["text"] == who):
                 prior["cue"] = min(prior["cue"], cue, key=CUE_STRENGTH.index)
                 for target in targets:
@@ -462,9 +554,17 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
                 prior["statement"]["end"] = max(prior["statement"]["end"], span["end"])
                 mentions.append((start, end))
                 continue
-        out.append(({"speaker": {"text": who, "start": start, "end": end, "side": _side_name(statement.speaker, sides)},
-                     "cue": cue, "targets": [_side_name(t, sides) for t in targets], "statement": span},
-                    [(start, end)]))
+        out.append(
+            (
+                {
+                    "speaker": {"text": who, "start": start, "end": end, "side": _side_name(statement.speaker, sides)},
+                    "cue": cue,
+                    "targets": [_side_name(t, sides) for t in targets],
+                    "statement": span,
+                },
+                [(start, end)],
+            )
+        )
     for attribution, _ in out:
         attribution["targets"].sort(key=lambda name: (name != sides.a.name, name))
     return out
@@ -494,8 +594,17 @@ def blame_votes(found: list[tuple]) -> tuple[float, float]:
     return a_b, b_a
 
 
-THIRD_PERSON = {"accuse": "accuses", "blame": "blames", "criticise": "criticises", "warn": "warns",
-                "demand": "demands", "deny": "denies", "claim": "claims", "say": "says", "quote": "says"}
+THIRD_PERSON = {
+    "accuse": "accuses",
+    "blame": "blames",
+    "criticise": "criticises",
+    "warn": "warns",
+    "demand": "demands",
+    "deny": "denies",
+    "claim": "claims",
+    "say": "says",
+    "quote": "says",
+}
 BLAMING_WORDS = frozenset({"accuse", "blame", "criticise", "warn"})
 
 

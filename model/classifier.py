@@ -53,8 +53,15 @@ class TrainingExample:
 
 
 class FramingClassifier:
-    def __init__(self, min_df: int = 3, direction_C: float = 4.0, loaded_C: float = 4.0,
-                 span_C: float = 1.0, class_weight: str | None = "balanced", span_threshold: float = 0.5):
+    def __init__(
+        self,
+        min_df: int = 3,
+        direction_C: float = 4.0,
+        loaded_C: float = 4.0,
+        span_C: float = 1.0,
+        class_weight: str | None = "balanced",
+        span_threshold: float = 0.5,
+    ):
         self.min_df = min_df
         self.direction_C = direction_C
         self.loaded_C = loaded_C
@@ -66,17 +73,19 @@ class FramingClassifier:
     def views(examples: list[TrainingExample]) -> list[ParagraphView]:
         return analyse_many([e.text for e in examples], [e.sides for e in examples])
 
-    def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> "FramingClassifier":
+    def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> FramingClassifier:
         views = views if views is not None else self.views(examples)
         both = views + [swap_view(v) for v in views]
         span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
         labels = dict(zip(span_rows, in_spans([views[i] for i in span_rows], [examples[i].spans for i in span_rows])))
-        self.span_tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit([views[i] for i in span_rows],
-                                                         labels=[labels[i] for i in span_rows])
+        self.span_tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
+            [views[i] for i in span_rows], labels=[labels[i] for i in span_rows]
+        )
         evidence = self._out_of_fold_evidence(views, span_rows, labels)
         self.features = FeatureSpace(min_df=self.min_df).fit(both)
-        X = sparse.hstack([self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))],
-                          format="csr")
+        X = sparse.hstack(
+            [self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr"
+        )
         self.feature_names = np.array(self.features.feature_names + list(EVIDENCE_FEATURES))
         position = {name: i for i, name in enumerate(self.feature_names)}
         self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
@@ -88,8 +97,12 @@ class FramingClassifier:
         labels += [SWAP_DIRECTION.get(label, label) for label in labels]
         self.direction = None
         if direction_rows:
-            self.direction = TiedLogistic(DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight)
-            self.direction.fit(X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, direction_rows))
+            self.direction = TiedLogistic(
+                DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight
+            )
+            self.direction.fit(
+                X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, direction_rows)
+            )
 
         loaded_rows = [i for i, e in enumerate(examples) if e.loaded is not None]
         rows = loaded_rows + [i + n for i in loaded_rows]
@@ -114,7 +127,9 @@ class FramingClassifier:
             held = [span_rows[j] for j in order[k::folds]]
             held_set = set(held)
             kept = [i for i in span_rows if i not in held_set]
-            tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit([views[i] for i in kept], labels=[labels[i] for i in kept])
+            tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
+                [views[i] for i in kept], labels=[labels[i] for i in kept]
+            )
             for i in held:
                 probabilities[i] = tagger.token_probabilities(views[i])
         lengths = [len(v.tokens) for v in views]
@@ -134,8 +149,9 @@ class FramingClassifier:
         if getattr(self, "_span_table", None) is None:
             self._span_table = self.span_tagger.table(self.features.tokens)
         batch = self.features.batch(views)
-        probabilities = self.span_tagger.batch_probabilities(batch.vocabulary, batch.vocabulary_ids, batch.word_index,
-                                                             self._span_table)
+        probabilities = self.span_tagger.batch_probabilities(
+            batch.vocabulary, batch.vocabulary_ids, batch.word_index, self._span_table
+        )
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
         tfidf, lexicon = self.features.transform_parts(batch)
         return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
@@ -159,12 +175,25 @@ class FramingClassifier:
         probabilities = self.span_tagger.token_probabilities(view) if probabilities is None else probabilities
         starts = np.array([a for a, _ in view.offsets], dtype=np.int64)
         ends = np.array([b for _, b in view.offsets], dtype=np.int64)
-        return loaded_spans([text], starts, ends, np.array(view.party, dtype=bool), np.zeros(len(starts), dtype=np.int64),
-                            np.asarray(probabilities, dtype=float), np.array([LOADED.index(loaded_label)]),
-                            self.span_tagger.threshold)[0]
+        return loaded_spans(
+            [text],
+            starts,
+            ends,
+            np.array(view.party, dtype=bool),
+            np.zeros(len(starts), dtype=np.int64),
+            np.asarray(probabilities, dtype=float),
+            np.array([LOADED.index(loaded_label)]),
+            self.span_tagger.threshold,
+        )[0]
 
-    def score(self, texts: list[str], sides: Sides, model_version: str = "", explain_top: int = 0,
-              context: list[str] | None = None) -> list[dict]:
+    def score(
+        self,
+        texts: list[str],
+        sides: Sides,
+        model_version: str = "",
+        explain_top: int = 0,
+        context: list[str] | None = None,
+    ) -> list[dict]:
         """One contract result per text; ``explain_top`` > 0 adds the features that pushed each head and
         the text's ``attributions`` (who speaks, for which side, blaming whom: ``model.attribution``);
         ``context`` (the article's paragraphs before these texts) adds them too, with pronouns
@@ -175,8 +204,16 @@ class FramingClassifier:
         parts, batch, probabilities = self._inputs(analysed)
         direction_p, loaded_p = self._proba(parts)
         loaded_index = loaded_p.argmax(axis=1)
-        spans = loaded_spans(analysed.texts, analysed.starts, analysed.ends, analysed.party, batch.doc, probabilities,
-                             loaded_index, self.span_tagger.threshold)
+        spans = loaded_spans(
+            analysed.texts,
+            analysed.starts,
+            analysed.ends,
+            analysed.party,
+            batch.doc,
+            probabilities,
+            loaded_index,
+            self.span_tagger.threshold,
+        )
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
@@ -186,10 +223,18 @@ class FramingClassifier:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
             for i, result in enumerate(results):
                 result["explanation"] = {
-                    "direction": explain(X[i], self.direction, result["direction"]["label"], sides,
-                                         self.feature_names, explain_top, DIRECTIONS),
-                    "loaded": explain(X[i], self.loaded, result["loaded"]["label"], sides, self.feature_names,
-                                      explain_top, LOADED),
+                    "direction": explain(
+                        X[i],
+                        self.direction,
+                        result["direction"]["label"],
+                        sides,
+                        self.feature_names,
+                        explain_top,
+                        DIRECTIONS,
+                    ),
+                    "loaded": explain(
+                        X[i], self.loaded, result["loaded"]["label"], sides, self.feature_names, explain_top, LOADED
+                    ),
                     "said": [in_words(a) for a in result["attributions"]],
                 }
         return results

@@ -27,8 +27,10 @@ from model.sides import DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_side
 from model.tokens import tokenize
 
 AUTO = "auto"
-NO_SIDE_WARNING = ("no side of any known dispute is named in this paragraph, so no direction is given; "
-                   "name the sides (a dispute name or a sides file) to read it")
+NO_SIDE_WARNING = (
+    "no side of any known dispute is named in this paragraph, so no direction is given; "
+    "name the sides (a dispute name or a sides file) to read it"
+)
 
 
 class Disputes:
@@ -69,8 +71,9 @@ class Disputes:
         path = Path(value)
         if path.suffix == ".toml" or path.exists():
             return load_sides(path)
-        raise SidesError(f"unknown sides {str(value)!r}: give 'auto', a dispute name ({', '.join(known)}) "
-                         f"or a sides file (.toml)")
+        raise SidesError(
+            f"unknown sides {str(value)!r}: give 'auto', a dispute name ({', '.join(known)}) or a sides file (.toml)"
+        )
 
     def detect(self, texts: list[str]) -> list[Sides | None]:
         if not texts:
@@ -79,6 +82,8 @@ class Disputes:
         tokens = tokenize(texts)
         counts = np.zeros((len(texts), len(candidates), 2))
         for j, sides in enumerate(candidates):
+            if sides.first_words().isdisjoint(tokens.place):
+                continue  # no word that starts one of its names is in the batch
             firsts, _, kinds = sides.find(tokens)
             docs = tokens.doc[firsts]
             for side in (0, 1):
@@ -88,20 +93,45 @@ class Disputes:
         best = rank.argmax(axis=1)
         return [candidates[j] if named[k].max() > 0 else None for k, j in enumerate(best.tolist())]
 
-    def score(self, classifier, texts: list[str], sides: Sides | None, version: str, explain_top: int = 0,
-              context: list[str] | None = None) -> list[dict]:
+    def score(
+        self,
+        classifier,
+        texts: list[str],
+        sides: Sides | None,
+        version: str,
+        explain_top: int = 0,
+        context: list[str] | None = None,
+    ) -> list[dict]:
         """Results for ``texts``: read with ``sides``, or (None) with each text's detected dispute;
         ``context``: the article's paragraphs before them (see ``FramingClassifier.score``)."""
         if sides is not None:
-            return score_grouped(classifier, texts, [sides] * len(texts), [False] * len(texts), version, sides,
-                                 explain_top, context=context)
+            return score_grouped(
+                classifier,
+                texts,
+                [sides] * len(texts),
+                [False] * len(texts),
+                version,
+                sides,
+                explain_top,
+                context=context,
+            )
         found = self.detect(texts)
-        return score_grouped(classifier, texts, found, [True] * len(texts), version, self.default_sides(),
-                             explain_top, context=context)
+        return score_grouped(
+            classifier, texts, found, [True] * len(texts), version, self.default_sides(), explain_top, context=context
+        )
 
 
-def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], detected: list[bool], version: str,
-                  fallback: Sides, explain_top: int = 0, batch: int = 0, context: list[str] | None = None) -> list[dict]:
+def score_grouped(
+    classifier,
+    texts: list[str],
+    chosen: list[Sides | None],
+    detected: list[bool],
+    version: str,
+    fallback: Sides,
+    explain_top: int = 0,
+    batch: int = 0,
+    context: list[str] | None = None,
+) -> list[dict]:
     """Score each text with its own sides (texts sharing sides in one call, or calls of at most
     ``batch``); a text whose sides are None (no known side named) answers direction ``none``
     with a warning, read with ``fallback`` for its loaded labels."""
@@ -121,8 +151,15 @@ def score_grouped(classifier, texts: list[str], chosen: list[Sides | None], dete
     return results
 
 
-def _in_calls(classifier, texts: list[str], sides: Sides, version: str, explain_top: int, batch: int,
-              context: list[str] | None = None) -> list[dict]:
+def _in_calls(
+    classifier,
+    texts: list[str],
+    sides: Sides,
+    version: str,
+    explain_top: int,
+    batch: int,
+    context: list[str] | None = None,
+) -> list[dict]:
     """Score in calls of at most ``batch`` paragraphs (0: one call), evenly sized (no small last call)."""
     if not batch or len(texts) <= batch:
         return classifier.score(texts, sides, version, explain_top=explain_top, context=context)
@@ -130,7 +167,7 @@ def _in_calls(classifier, texts: list[str], sides: Sides, version: str, explain_
     size = -(-len(texts) // calls)
     results: list[dict] = []
     for i in range(0, len(texts), size):
-        results.extend(classifier.score(texts[i:i + size], sides, version, explain_top=explain_top))
+        results.extend(classifier.score(texts[i : i + size], sides, version, explain_top=explain_top))
     return results
 
 

@@ -89,9 +89,11 @@ class Analysed:
     def view(self, k: int) -> ParagraphView:
         a, b = int(self.bounds[k]), int(self.bounds[k + 1])
         vocabulary = self.vocabulary
-        return ParagraphView(tuple(vocabulary[i] for i in self.word_index[a:b].tolist()),
-                             tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
-                             tuple(self.party[a:b].tolist()))
+        return ParagraphView(
+            tuple(vocabulary[i] for i in self.word_index[a:b].tolist()),
+            tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
+            tuple(self.party[a:b].tolist()),
+        )
 
     def views(self) -> list[ParagraphView]:
         return [self.view(k) for k in range(len(self))]
@@ -135,16 +137,23 @@ def analyse_many(texts: list[str], sides: list[Sides], batch: int = 768) -> list
         groups.setdefault(id(s), []).append(i)
     for rows in groups.values():
         for k in range(0, len(rows), batch):
-            part = rows[k:k + batch]
+            part = rows[k : k + batch]
             for i, view in zip(part, analyse_batch([texts[i] for i in part], sides[part[0]]).views()):
                 views[i] = view
     return views
 
 
 LEXICON_FEATURES = (
-    "lex:editorial_strong", "lex:quoted_strong", "lex:editorial_valence", "lex:quoted_valence",
-    "lex:editorial_subjective", "lex:quoted_subjective", "lex:editorial_booster", "lex:quoted_booster",
-    "lex:party_share", "lex:length",
+    "lex:editorial_strong",
+    "lex:quoted_strong",
+    "lex:editorial_valence",
+    "lex:quoted_valence",
+    "lex:editorial_subjective",
+    "lex:quoted_subjective",
+    "lex:editorial_booster",
+    "lex:quoted_booster",
+    "lex:party_share",
+    "lex:length",
 )
 
 

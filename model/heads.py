@@ -16,15 +16,20 @@ import numpy as np
 
 
 class TiedLogistic:
-    def __init__(self, classes: tuple[str, ...], class_swap: dict[str, str] | None = None,
-                 C: float = 4.0, class_weight: str | None = "balanced"):
+    def __init__(
+        self,
+        classes: tuple[str, ...],
+        class_swap: dict[str, str] | None = None,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+    ):
         self.classes = tuple(classes)
         self.class_swap = class_swap or {}
         self.C = C
         self.class_weight = class_weight
         self.temperature = 1.0
 
-    def fit(self, X, y, feature_perm: np.ndarray, sample_weight=None) -> "TiedLogistic":
+    def fit(self, X, y, feature_perm: np.ndarray, sample_weight=None) -> TiedLogistic:
         from sklearn.linear_model import LogisticRegression  # training only: scoring never imports scikit-learn
 
         present = sorted(set(y), key=self.classes.index)
@@ -35,7 +40,11 @@ class TiedLogistic:
         for row, label in zip(range(len(model.classes_)), model.classes_):
             k = self.classes.index(label)
             weights[k] = model.coef_[row] if len(present) > 2 else (model.coef_[0] if row else -model.coef_[0]) / 2
-            bias[k] = model.intercept_[row] if len(present) > 2 else (model.intercept_[0] if row else -model.intercept_[0]) / 2
+            bias[k] = (
+                model.intercept_[row]
+                if len(present) > 2
+                else (model.intercept_[0] if row else -model.intercept_[0]) / 2
+            )
         swap = [self.classes.index(self.class_swap.get(c, c)) for c in self.classes]
         self.coef_ = (weights + weights[swap][:, feature_perm]) / 2
         self.intercept_ = (bias + bias[swap]) / 2

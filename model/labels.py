@@ -8,13 +8,14 @@ stand alone (text with no two sides in it). Every problem is reported as
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from filelock import FileLock
 
 from model.results import LOADED_LABELS
 from model.sides import Sides, SidesError, load_sides
@@ -110,7 +111,9 @@ def _loaded_problems(row: dict, text: str) -> list[str]:
             problems.append(f"{where} offsets {start!r}..{end!r} are not inside the text ({len(text)} characters)")
             continue
         if text[start:end] != span["text"]:
-            problems.append(f"{where} text {span['text']!r} does not match the paragraph at {start}..{end} ({text[start:end]!r})")
+            problems.append(
+                f"{where} text {span['text']!r} does not match the paragraph at {start}..{end} ({text[start:end]!r})"
+            )
         if span["voice"] not in VOICES:
             problems.append(f"{where} voice must be 'quoted' or 'editorial', got {span['voice']!r}")
         if start < previous_end:
@@ -209,12 +212,8 @@ def load_corpus(directory: str | Path, files: Iterable[Path] | None = None) -> C
 def _locked(directory: Path):
     """An exclusive lock on the labels folder, shared by every process that appends."""
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".labels.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with FileLock(directory / ".labels.lock"):
+        yield
 
 
 def _repair_tail(fd: int, path: Path) -> None:

@@ -57,8 +57,10 @@ def textblob_subjectivity() -> dict[str, float]:
 @lru_cache(maxsize=1)
 def _strengths() -> dict[str, tuple[float, float, bool]]:
     valence, subjectivity, boost = vader_valence(), textblob_subjectivity(), boosters()
-    return {w: (abs(valence.get(w, 0.0)) / 4.0, subjectivity.get(w, 0.0), w in boost)
-            for w in set(valence) | set(subjectivity) | set(boost)}
+    return {
+        w: (abs(valence.get(w, 0.0)) / 4.0, subjectivity.get(w, 0.0), w in boost)
+        for w in set(valence) | set(subjectivity) | set(boost)
+    }
 
 
 _UNKNOWN = (0.0, 0.0, False)

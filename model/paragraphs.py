@@ -23,8 +23,10 @@ _SITE_SEPARATORS = "-\u2013\u2014|\u00b7"  # "Title - Site"; a site name may con
 _SITE_SUFFIX = re.compile(rf"\s+[{_SITE_SEPARATORS}]\s+(?P<site>[^{_SITE_SEPARATORS[:-1]}]{{2,60}})$")
 _SITE_SEARCH_FROM_END = 200  # the suffix is at most ~60 characters: no need to scan the whole paragraph
 # Every character but the plain space that ``str.split`` cuts at (``str.isspace``; a test checks the list).
-OTHER_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+OTHER_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _OTHER_SPACE = re.compile(f"[{OTHER_SPACES}]")
 
 
@@ -65,11 +67,7 @@ def _is_byline(text: str) -> bool:
     if not text.endswith("."):
         return False
     words = text.rstrip(".").split(None, 4)
-    return (
-        1 <= len(words) <= 4
-        and all(w[:1].isupper() for w in words)
-        and not any(ch.isdigit() for ch in text)
-    )
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(ch.isdigit() for ch in text)
 
 
 class Splitter:
@@ -99,7 +97,7 @@ class Splitter:
             if start < 0:
                 joinable = False
                 continue
-            if joinable and blocks and _is_continuation(article[blocks[-1][0]:blocks[-1][1]], article[start:end]):
+            if joinable and blocks and _is_continuation(article[blocks[-1][0] : blocks[-1][1]], article[start:end]):
                 blocks[-1] = (blocks[-1][0], end)
             else:
                 blocks.append((start, end))
@@ -115,7 +113,7 @@ class Splitter:
                 continue  # no separator the suffix pattern could start at
             match = _SITE_SUFFIX.search(text, max(0, len(text) - _SITE_SEARCH_FROM_END))
             if match:
-                suffixed_sites[i] = (text[:match.start()].strip(), match.group("site").strip())
+                suffixed_sites[i] = (text[: match.start()].strip(), match.group("site").strip())
         sites = {site.lower() for _, site in suffixed_sites.values()}
         seen: set[str] = set()
         for i, text in enumerate(texts):

@@ -18,13 +18,15 @@ Everything else is the outlet's voice ("editorial").
 from __future__ import annotations
 
 import re
+
 import numpy as np
 
 from model.tokens import JOIN, Tokens, char_class, positions_of, tokenize
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}
 _MARKS = re.compile('["\u201c\u201d\u00ab\u00bb\u201e\u2018\u2019]')
-_REPORTING = frozenset("""
+_REPORTING = frozenset(
+    """
 said says say saying told tells tell telling stated states state stating added adds adding
 accused accuses accuse accusing alleged alleges allege alleging claimed claims claim claiming
 insisted insists insist insisting argued argues argue arguing warned warns warn warning
@@ -39,8 +41,11 @@ criticizes criticising criticizing tweeted posted complained complains vowed vow
 threatened threatens demanded demands demanding questioned asked asks
 characterized characterised characterizes characterises interpret interprets interpreted
 view views viewed portray portrays portrayed reiterated reiterates believes believe
-""".split())
-_CLOSING = frozenset("said says added adds told noted stated claimed claims insisted reported wrote warned argued".split())
+""".split()
+)
+_CLOSING = frozenset(
+    "said says added adds told noted stated claimed claims insisted reported wrote warned argued".split()
+)
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")  # what _sentence_marks finds
 _TERMINALS = ".!?\u2026"
 _CLOSERS = "\"'\u201d\u2019)]"
@@ -85,7 +90,7 @@ def _quotes(text: str, marks: list[tuple[int, str]], start: int, end: int) -> li
 def _starts_single_quote(text: str, i: int) -> bool:
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
-    return not before.isalnum() and (after.isalnum() or after in "\u201c\"")
+    return not before.isalnum() and (after.isalnum() or after in '\u201c"')
 
 
 def _ends_single_quote(text: str, i: int) -> bool:
@@ -130,8 +135,7 @@ def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     comma = np.where(comma >= sentence_start, comma, -1)
     tail = np.clip(np.searchsorted(start, comma, side="right"), first, last)
     closers = np.concatenate([[0], np.cumsum(code & _CLOSES > 0)])
-    closing = ((comma >= 0) & (last > tail) & (last - tail <= 10)
-               & (closers[np.minimum(tail + 8, last)] > closers[tail]))
+    closing = (comma >= 0) & (last > tail) & (last - tail <= 10) & (closers[np.minimum(tail + 8, last)] > closers[tail])
     verb_start = np.where(verb >= 0, start[np.maximum(verb, 0)], -1) if len(start) else verb
     verb_end = np.where(verb >= 0, end[np.maximum(verb, 0)], -1) if len(end) else verb
     before_comma = closing & ((verb < 0) | (verb_start > comma))
@@ -140,8 +144,9 @@ def attributed_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     region_end = [comma[before_comma], sentence_end[after_verb]]
     region_sentence = [np.flatnonzero(before_comma), np.flatnonzero(after_verb)]
 
-    according = np.flatnonzero(((code[:-1] & _ACCORDING) > 0) & ((code[1:] & _TO) > 0)
-                               & (sentence[:-1] == sentence[1:]))
+    according = np.flatnonzero(
+        ((code[:-1] & _ACCORDING) > 0) & ((code[1:] & _TO) > 0) & (sentence[:-1] == sentence[1:])
+    )
     extra, seen = [], set()
     for k in according.tolist():
         s = int(sentence[k])
@@ -172,7 +177,12 @@ def party_flags(tokens: Tokens) -> np.ndarray:
 
 _STRAIGHT, _OPENING, _CLOSING_DOUBLE, _APOSTROPHE, _OTHER_MARK = range(5)
 _MARK_KIND = np.full(max(map(ord, _MARKS_SET)) + 1, _OTHER_MARK, dtype=np.int8)
-_MARK_KIND[[ord('"'), ord("\u201c"), ord("\u201d"), ord("\u2019")]] = [_STRAIGHT, _OPENING, _CLOSING_DOUBLE, _APOSTROPHE]
+_MARK_KIND[[ord('"'), ord("\u201c"), ord("\u201d"), ord("\u2019")]] = [
+    _STRAIGHT,
+    _OPENING,
+    _CLOSING_DOUBLE,
+    _APOSTROPHE,
+]
 
 
 def quoted_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
@@ -195,8 +205,9 @@ def quoted_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     marks, owner, kind = every[counted], every_owner[counted], every_kind[counted]
     rank = np.arange(len(marks)) - np.searchsorted(owner, owner, side="left")
     previous = np.concatenate([[_STRAIGHT], kind[:-1]])
-    fits = np.where(rank % 2 == 0, kind != _CLOSING_DOUBLE,
-                    kind == np.where(previous == _STRAIGHT, _STRAIGHT, _CLOSING_DOUBLE))
+    fits = np.where(
+        rank % 2 == 0, kind != _CLOSING_DOUBLE, kind == np.where(previous == _STRAIGHT, _STRAIGHT, _CLOSING_DOUBLE)
+    )
     plain &= np.bincount(owner[~fits], minlength=n) == 0
 
     opening = np.flatnonzero(plain[owner] & (rank % 2 == 0))
@@ -204,7 +215,9 @@ def quoted_spans(tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
     paired = closing < len(marks)
     paired[paired] = owner[closing[paired]] == owner[opening[paired]]
     starts = [marks[opening]]
-    ends = [np.where(paired, marks[np.minimum(closing, len(marks) - 1)] + 1, tokens.base[owner[opening] + 1] - len(JOIN))]
+    ends = [
+        np.where(paired, marks[np.minimum(closing, len(marks) - 1)] + 1, tokens.base[owner[opening] + 1] - len(JOIN))
+    ]
 
     hard = np.flatnonzero(~plain).tolist()
     if hard:

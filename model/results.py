@@ -43,12 +43,14 @@ def direction_index(direction_p: np.ndarray) -> np.ndarray:
     return best
 
 
-def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[list[dict]], sides: Sides,
-                  model_version: str) -> list[dict]:
+def build_results(
+    direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[list[dict]], sides: Sides, model_version: str
+) -> list[dict]:
     """A batch's results from its heads' probabilities (rows in the order A->B, B->A, mutual,
     none and none, quoted, editorial): plain floats rounded to 4 places; a label is the
-    likeliest class (the first one on a tie, except a tie of A->B with B->A: see ``direction_index``). Computed with NumPy over the batch, so a
-    paragraph's result does not depend on its batch mates."""
+    likeliest class (the first one on a tie, except a tie of A->B with B->A: see
+    ``direction_index``). Computed with NumPy over the batch, so a paragraph's result does not
+    depend on its batch mates."""
     names, loaded_names = sides.directions, LOADED_LABELS
     direction_labels = [names[k] for k in direction_index(direction_p).tolist()]
     loaded_labels = [loaded_names[k] for k in loaded_p.argmax(axis=1).tolist()]
@@ -58,14 +60,24 @@ def build_results(direction_p: np.ndarray, loaded_p: np.ndarray, spans: list[lis
     return [
         {
             "direction": {"label": d_label, "probabilities": {a: d[0], b: d[1], m: d[2], n: d[3]}},
-            "loaded": {"label": l_label, "probabilities": {"none": l[0], "quoted": l[1], "editorial": l[2]},
-                       "spans": s},
+            "loaded": {
+                "label": l_label,
+                "probabilities": {"none": l[0], "quoted": l[1], "editorial": l[2]},
+                "spans": s,
+            },
             "lean": le,
             "framing_score": f,
             "model_version": model_version,
         }
-        for d_label, d, l_label, l, s, le, f in zip(direction_labels, np.round(direction_p, 4).tolist(), loaded_labels,
-                                                    np.round(loaded_p, 4).tolist(), spans, leans, framing)
+        for d_label, d, l_label, l, s, le, f in zip(
+            direction_labels,
+            np.round(direction_p, 4).tolist(),
+            loaded_labels,
+            np.round(loaded_p, 4).tolist(),
+            spans,
+            leans,
+            framing,
+        )
     ]
 
 
@@ -96,12 +108,29 @@ LEXICON_WORDS = {
     "party_share": "how much of the paragraph is a party's words",
     "length": "the paragraph's length",
 }
-SPAN_WORDS = {"max": "the most loaded-looking word", "top3": "the three most loaded-looking words",
-              "count": "how many loaded-looking words"}
-VOICE_WORDS = {"q": "a party's words", "e": "the outlet's voice", "quoted": "a party's words",
-               "editorial": "the outlet's voice"}
-CUE_WORDS = {"<p>": "(start)", "</p>": "(end)", "blame": "blames", "deny": "denies", "attack": "attacks",
-             "say": "says", "negation": "not", "mutual": "each other", "mediator": "mediation", "defend": "defends"}
+SPAN_WORDS = {
+    "max": "the most loaded-looking word",
+    "top3": "the three most loaded-looking words",
+    "count": "how many loaded-looking words",
+}
+VOICE_WORDS = {
+    "q": "a party's words",
+    "e": "the outlet's voice",
+    "quoted": "a party's words",
+    "editorial": "the outlet's voice",
+}
+CUE_WORDS = {
+    "<p>": "(start)",
+    "</p>": "(end)",
+    "blame": "blames",
+    "deny": "denies",
+    "attack": "attacks",
+    "say": "says",
+    "negation": "not",
+    "mutual": "each other",
+    "mediator": "mediation",
+    "defend": "defends",
+}
 
 
 def readable_feature(name: str, sides: Sides) -> str:
@@ -123,8 +152,9 @@ def readable_feature(name: str, sides: Sides) -> str:
     return body
 
 
-def explain(x_row, head, label: str, sides: Sides, feature_names: np.ndarray, top: int,
-            classes: tuple[str, ...]) -> list[dict]:
+def explain(
+    x_row, head, label: str, sides: Sides, feature_names: np.ndarray, top: int, classes: tuple[str, ...]
+) -> list[dict]:
     """The features that pushed this row towards ``label`` most: x_j * (w_label,j - mean_k w_k,j)."""
     names = sides.directions if classes[0] == "A->B" else classes
     k = list(names).index(label)
@@ -133,5 +163,8 @@ def explain(x_row, head, label: str, sides: Sides, feature_names: np.ndarray, to
     weights = head.coef_[:, columns]
     push = values * (weights[k] - weights.mean(axis=0))
     order = np.argsort(-push)[:top]
-    return [{"feature": readable_feature(str(feature_names[columns[j]]), sides), "weight": round(float(push[j]), 4)}
-            for j in order if push[j] > 0]
+    return [
+        {"feature": readable_feature(str(feature_names[columns[j]]), sides), "weight": round(float(push[j]), 4)}
+        for j in order
+        if push[j] > 0
+    ]

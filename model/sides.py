@@ -97,10 +97,15 @@ class Sides:
                 if owners.get(key, token) not in (token, THIRD):
                     raise SidesError(f"alias {alias!r} is given for both sides")
                 owners.setdefault(key, token)
-        capitals = {_alias_words(a): a.strip() for side in (self.a, self.b) for a in side.aliases
-                    if a.strip().isupper() and len(a.strip()) <= 5}
-        capitals.update({_alias_words(a): a.strip() for a in self.third_parties
-                         if a.strip().isupper() and len(a.strip()) <= 5})
+        capitals = {
+            _alias_words(a): a.strip()
+            for side in (self.a, self.b)
+            for a in side.aliases
+            if a.strip().isupper() and len(a.strip()) <= 5
+        }
+        capitals.update(
+            {_alias_words(a): a.strip() for a in self.third_parties if a.strip().isupper() and len(a.strip()) <= 5}
+        )
         single: dict[str, tuple[str, str | None]] = {}
         multi: dict[str, list] = {}
         for key, token in owners.items():
@@ -118,8 +123,14 @@ class Sides:
         """(start, end, token) for every alias or third-party name in ``text``."""
         tokens = tokenize([text])
         firsts, lasts, kinds = self.find(tokens)
-        return [(int(tokens.start[f]), int(tokens.end[l - 1]), MENTION_TOKENS[k])
-                for f, l, k in zip(firsts.tolist(), lasts.tolist(), kinds.tolist())]
+        return [
+            (int(tokens.start[f]), int(tokens.end[l - 1]), MENTION_TOKENS[k])
+            for f, l, k in zip(firsts.tolist(), lasts.tolist(), kinds.tolist())
+        ]
+
+    def first_words(self) -> frozenset:
+        """Every word (in lower case, with its inflections) that can start one of the names."""
+        return self._patterns[2]
 
     def find(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every alias or third-party name in a batch of paragraphs: (first word, word after the
@@ -156,8 +167,11 @@ class Sides:
         capitals = [i for i in hits.tolist() if single[tokens.word(i)][1]]
         if capitals:
             starts = tokens.start
-            wrong = [i for i in capitals
-                     if not tokens.text[starts[i]:starts[i] + len(single[tokens.word(i)][1].lower())].isupper()]
+            wrong = [
+                i
+                for i in capitals
+                if not tokens.text[starts[i] : starts[i] + len(single[tokens.word(i)][1].lower())].isupper()
+            ]
             hits = hits[~np.isin(hits, wrong)] if wrong else hits
         first = np.concatenate([np.array(firsts, dtype=np.int64), hits])
         order = np.argsort(first, kind="stable")
@@ -182,13 +196,16 @@ class Sides:
             if token == THIRD:
                 continue
             pieces.append(text[pos:start])
-            pieces.append(_counterpart(text[start:end], self.a if token == SIDE_A else self.b,
-                                       self.b if token == SIDE_A else self.a))
+            pieces.append(
+                _counterpart(
+                    text[start:end], self.a if token == SIDE_A else self.b, self.b if token == SIDE_A else self.a
+                )
+            )
             pos = end
         pieces.append(text[pos:])
         return "".join(pieces)
 
-    def swapped(self) -> "Sides":
+    def swapped(self) -> Sides:
         """The same dispute with A and B in the other order."""
         return Sides(self.dispute, self.b, self.a, self.third_parties)
 
@@ -200,8 +217,9 @@ class Sides:
         }
 
 
-def _matches(tokens: Tokens, at: np.ndarray, key: tuple[str, ...], last_forms: frozenset[str],
-             capitals: str | None) -> np.ndarray:
+def _matches(
+    tokens: Tokens, at: np.ndarray, key: tuple[str, ...], last_forms: frozenset[str], capitals: str | None
+) -> np.ndarray:
     """Which positions in ``at`` (words equal to ``key[0]``) start the multi-word name ``key``
     (a mask over ``at``): its middle words exact, its last word in ``last_forms``, only spaces,
     hyphens or dots (at most three) between the words, and written in capitals if ``capitals``."""
@@ -225,7 +243,7 @@ def _matches(tokens: Tokens, at: np.ndarray, key: tuple[str, ...], last_forms: f
         starts, text = tokens.start, tokens.text
         for j in np.flatnonzero(ok).tolist():
             i = int(at[j])
-            ok[j] = all(text[starts[i + k]:starts[i + k] + len(key[k])].isupper() for k in range(n))
+            ok[j] = all(text[starts[i + k] : starts[i + k] + len(key[k])].isupper() for k in range(n))
     return ok
 
 
@@ -249,7 +267,7 @@ def _counterpart(found: str, own: Side, other: Side) -> str:
     index = max(whole or leading or prefixes or [0], key=lambda i: len(own.aliases[i]))
     best = own.aliases[index] if lowered.startswith(own.aliases[index].lower()) else found
     replacement = other.aliases[index] if index < min(3, len(other.aliases)) else other.aliases[0]
-    return replacement + found[len(best):]
+    return replacement + found[len(best) :]
 
 
 def sides_from_mapping(data: dict, origin: str = "sides") -> Sides:

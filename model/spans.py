@@ -26,14 +26,24 @@ from model.lexicon import word_info
 from model.sides import SIDE_A, SIDE_B, THIRD
 
 _NOT_WORDS = {SIDE_A, SIDE_B, THIRD}
-EVIDENCE_FEATURES = ("span:editorial_max", "span:editorial_top3", "span:editorial_count",
-                     "span:quoted_max", "span:quoted_top3", "span:quoted_count")
+EVIDENCE_FEATURES = (
+    "span:editorial_max",
+    "span:editorial_top3",
+    "span:editorial_count",
+    "span:quoted_max",
+    "span:quoted_top3",
+    "span:quoted_count",
+)
 
 
 def _word_features(word: str) -> dict[str, float]:
     valence, subjectivity, booster = word_info(word)
-    features = {f"w={word}": 1.0, f"suf={word[-3:]}": 1.0, f"v={min(4, int(valence * 4))}": 1.0,
-                f"s={int(subjectivity * 4)}": 1.0}
+    features = {
+        f"w={word}": 1.0,
+        f"suf={word[-3:]}": 1.0,
+        f"v={min(4, int(valence * 4))}": 1.0,
+        f"s={int(subjectivity * 4)}": 1.0,
+    }
     if booster:
         features["booster"] = 1.0
     if "-" in word:
@@ -49,8 +59,9 @@ def in_spans(views: list[ParagraphView], span_lists: list[list[dict]]) -> list[l
     when some span starting before the token's end ends after its start: a running maximum of
     span ends, spans sorted by start.)"""
     lengths = [len(v.tokens) for v in views]
-    width = 1 + max([b for v in views for _, b in v.offsets[-1:]] + [s["end"] for spans in span_lists for s in spans]
-                    + [0])
+    width = 1 + max(
+        [b for v in views for _, b in v.offsets[-1:]] + [s["end"] for spans in span_lists for s in spans] + [0]
+    )
     shift = np.arange(len(views), dtype=np.int64) * width
     offsets = np.array([o for v in views for o in v.offsets], dtype=np.int64).reshape(-1, 2)
     offsets += np.repeat(shift, lengths)[:, None]
@@ -59,8 +70,11 @@ def in_spans(views: list[ParagraphView], span_lists: list[list[dict]]) -> list[l
     bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
     reach = np.maximum.accumulate(bounds[:, 1]) if len(bounds) else bounds[:, 1]
     before = np.searchsorted(bounds[:, 0], offsets[:, 1], side="left")
-    inside = (before > 0) & (reach[np.maximum(before - 1, 0)] > offsets[:, 0]) if len(bounds) else \
-        np.zeros(len(offsets), dtype=bool)
+    inside = (
+        (before > 0) & (reach[np.maximum(before - 1, 0)] > offsets[:, 0])
+        if len(bounds)
+        else np.zeros(len(offsets), dtype=bool)
+    )
     flat = inside.tolist()
     starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
     return [flat[a:b] for a, b in zip(starts[:-1], starts[1:])]
@@ -71,8 +85,12 @@ class SpanTagger:
         self.C = C
         self.threshold = threshold
 
-    def fit(self, views: list[ParagraphView], span_lists: list[list[dict]] | None = None,
-            labels: list[list[bool]] | None = None) -> "SpanTagger":
+    def fit(
+        self,
+        views: list[ParagraphView],
+        span_lists: list[list[dict]] | None = None,
+        labels: list[list[bool]] | None = None,
+    ) -> SpanTagger:
         """Fit on the views' tokens, labelled by their paragraphs' gold spans (or by ``labels``,
         ``in_spans`` of them, when the caller fits several taggers on the same rows)."""
         # Features are context-free, so the token-level log-loss is the same as a weighted
@@ -92,7 +110,8 @@ class SpanTagger:
             vectorizer = DictVectorizer()
             X = vectorizer.fit_transform(_word_features(w) for w, _ in pairs)
             model = LogisticRegression(C=self.C, max_iter=2000).fit(
-                X, [label for _, label in pairs], sample_weight=[counts[p] for p in pairs])
+                X, [label for _, label in pairs], sample_weight=[counts[p] for p in pairs]
+            )
             self.weights = {name: float(w) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if w}
             self.bias = float(model.intercept_[0])
         self._cache: dict[str, float] = {}
@@ -124,8 +143,9 @@ class SpanTagger:
         probabilities[0] = np.nan
         return probabilities
 
-    def batch_probabilities(self, vocabulary: list[str], vocabulary_ids: np.ndarray, word_index: np.ndarray,
-                            table: np.ndarray) -> np.ndarray:
+    def batch_probabilities(
+        self, vocabulary: list[str], vocabulary_ids: np.ndarray, word_index: np.ndarray, table: np.ndarray
+    ) -> np.ndarray:
         """Token probabilities for a batch (token i is ``vocabulary[word_index[i]]``, with feature-space
         id ``vocabulary_ids[...]``): a table lookup, words outside the table one by one."""
         probabilities = table[vocabulary_ids]
@@ -137,8 +157,16 @@ class SpanTagger:
 QUOTED, EDITORIAL = 1, 2
 
 
-def loaded_spans(texts: list[str], starts: np.ndarray, ends: np.ndarray, party: np.ndarray, doc: np.ndarray,
-                 probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> list[list[dict]]:
+def loaded_spans(
+    texts: list[str],
+    starts: np.ndarray,
+    ends: np.ndarray,
+    party: np.ndarray,
+    doc: np.ndarray,
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    threshold: float,
+) -> list[list[dict]]:
     """Loaded spans of a batch (flat token arrays), consistent with each paragraph's loaded
     label (0 none, 1 quoted, 2 editorial): none has no spans; quoted has the quoted words
     over the threshold, or else its best quoted word; editorial has every word over the
@@ -159,17 +187,22 @@ def loaded_spans(texts: list[str], starts: np.ndarray, ends: np.ndarray, party: 
     if not len(picked):
         return spans
     fresh = np.ones(len(picked), dtype=bool)
-    fresh[1:] = ((picked[1:] != picked[:-1] + 1) | (party[picked[1:]] != party[picked[:-1]])
-                 | (doc[picked[1:]] != doc[picked[:-1]]))
+    fresh[1:] = (
+        (picked[1:] != picked[:-1] + 1)
+        | (party[picked[1:]] != party[picked[:-1]])
+        | (doc[picked[1:]] != doc[picked[:-1]])
+    )
     firsts = picked[fresh]
     lasts = picked[np.append(np.flatnonzero(fresh)[1:] - 1, len(picked) - 1)]
-    for k, start, end, quoted in zip(doc[firsts].tolist(), starts[firsts].tolist(), ends[lasts].tolist(),
-                                     party[firsts].tolist()):
+    for k, start, end, quoted in zip(
+        doc[firsts].tolist(), starts[firsts].tolist(), ends[lasts].tolist(), party[firsts].tolist()
+    ):
         start, end = whole_words(texts[k], start, end)
         if spans[k] and start < spans[k][-1]["end"]:
             continue  # a hyphenated word already covered by the span before
-        spans[k].append({"start": start, "end": end, "text": texts[k][start:end],
-                         "voice": "quoted" if quoted else "editorial"})
+        spans[k].append(
+            {"start": start, "end": end, "text": texts[k][start:end], "voice": "quoted" if quoted else "editorial"}
+        )
     return spans
 
 
@@ -195,8 +228,9 @@ def _words_of(doc: np.ndarray, k: int, mask: np.ndarray) -> np.ndarray:
     return a + np.flatnonzero(mask[a:b])
 
 
-def voice_evidence(doc: np.ndarray, party: np.ndarray, probabilities: np.ndarray, n: int,
-                   threshold: float) -> np.ndarray:
+def voice_evidence(
+    doc: np.ndarray, party: np.ndarray, probabilities: np.ndarray, n: int, threshold: float
+) -> np.ndarray:
     """Per paragraph and voice (flat token arrays of a batch): the highest word probability,
     the mean of the top three, and (log-scaled) how many words pass the threshold."""
     rows = np.zeros((n, len(EVIDENCE_FEATURES)))

@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def sha256_of(path: Path) -> str:
 
 
 def new_version(data_hash: str) -> str:
-    return f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%fZ')}-{data_hash[:8]}"
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{data_hash[:8]}"
 
 
 def save_version(store: Path, classifier, manifest: dict, evaluation: dict, make_current: bool = True) -> str:
@@ -86,9 +86,13 @@ def save_version(store: Path, classifier, manifest: dict, evaluation: dict, make
     try:
         staging.chmod(0o755)
         joblib.dump(classifier, staging / ARTIFACT, compress=3)
-        manifest = dict(manifest, sha256=sha256_of(staging / ARTIFACT),
-                        artifact_bytes=(staging / ARTIFACT).stat().st_size,
-                        sklearn_version=SKLEARN_VERSION, python_version=platform.python_version())
+        manifest = dict(
+            manifest,
+            sha256=sha256_of(staging / ARTIFACT),
+            artifact_bytes=(staging / ARTIFACT).stat().st_size,
+            sklearn_version=SKLEARN_VERSION,
+            python_version=platform.python_version(),
+        )
         _write_json(staging / MANIFEST, manifest)
         _write_json(staging / EVALUATION, evaluation)
         for name in (ARTIFACT, MANIFEST, EVALUATION):
@@ -126,7 +130,8 @@ def current_version(store: Path) -> str:
         version = (store / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ModelStoreError(
-            f"no current model in {store}: run 'framing train' (or 'framing train --out {store}')") from None
+            f"no current model in {store}: run 'framing train' (or 'framing train --out {store}')"
+        ) from None
     except OSError as exc:
         raise ModelStoreError(f"cannot read {store / CURRENT}: {exc.strerror or exc}") from None
     if not _VERSION.match(version):
@@ -156,19 +161,24 @@ def verify(store: Path, version: str) -> dict:
     expected = manifest.get("sha256")
     if not isinstance(expected, str) or sha256_of(artifact) != expected:
         raise ModelStoreError(
-            f"{artifact}: SHA-256 does not match its manifest; the file was changed or damaged, refusing to load it")
+            f"{artifact}: SHA-256 does not match its manifest; the file was changed or damaged, refusing to load it"
+        )
     if manifest.get("sklearn_version") != SKLEARN_VERSION:
         raise ModelStoreError(
             f"{artifact} was made with scikit-learn {manifest.get('sklearn_version')}, this is "
-            f"{SKLEARN_VERSION}; refusing to load it. Retrain with 'framing train' or install that version")
+            f"{SKLEARN_VERSION}; refusing to load it. Retrain with 'framing train' or install that version"
+        )
     return manifest
 
 
 def list_versions(store: Path) -> list[dict]:
     """Every readable version's manifest, oldest first."""
     found = []
-    for directory in sorted(p for p in Path(store).iterdir() if p.is_dir() and _VERSION.match(p.name)) \
-            if Path(store).is_dir() else []:
+    for directory in (
+        sorted(p for p in Path(store).iterdir() if p.is_dir() and _VERSION.match(p.name))
+        if Path(store).is_dir()
+        else []
+    ):
         try:
             found.append(read_manifest(store, directory.name))
         except ModelStoreError:

@@ -84,8 +84,9 @@ def tokenize(texts: list[str]) -> Tokens:
         edges[:-1] = inside
         edges[1:] -= inside
         start, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        vocabulary, word_index = distinct_words(code_points(lowered_text), lowered_text, start, end,
-                                                np.flatnonzero(inside))
+        vocabulary, word_index = distinct_words(
+            code_points(lowered_text), lowered_text, start, end, np.flatnonzero(inside)
+        )
     else:  # a few characters change length when lower-cased (e.g. "\u0130"): paragraph by paragraph
         lowered, spans = [], []
         for k, paragraph in enumerate(texts):
@@ -186,8 +187,9 @@ def _powers(base: int, n: int) -> np.ndarray:
     return cached[:n]
 
 
-def distinct_words(points: np.ndarray, text: str, start: np.ndarray, end: np.ndarray,
-                   characters: np.ndarray) -> tuple[list[str], np.ndarray]:
+def distinct_words(
+    points: np.ndarray, text: str, start: np.ndarray, end: np.ndarray, characters: np.ndarray
+) -> tuple[list[str], np.ndarray]:
     """The distinct words ``text[start:end]`` and each word's place among them (``points``: the
     text's code points; ``characters``: the positions of every word's characters, in order).
     Words are grouped by hash, and every word is then compared with its group's first word,

@@ -42,10 +42,12 @@ class Batch:
         else:
             lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
             self.vocabulary, self.word_index = index_words(list(chain.from_iterable(v.tokens for v in views)))
-            self.party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool,
-                                     count=len(self.word_index))
-        self.vocabulary_ids = np.fromiter(map(token_id.get, self.vocabulary, repeat(0)), dtype=np.int64,
-                                          count=len(self.vocabulary))
+            self.party = np.fromiter(
+                chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.word_index)
+            )
+        self.vocabulary_ids = np.fromiter(
+            map(token_id.get, self.vocabulary, repeat(0)), dtype=np.int64, count=len(self.vocabulary)
+        )
         self.ids = self.vocabulary_ids[self.word_index]
         self.doc = np.repeat(np.arange(self.n), lengths)
         self.lengths = lengths
@@ -57,10 +59,10 @@ def _ngram_codes(seq: np.ndarray, doc: np.ndarray, order: int, base: int) -> tup
     if len(seq) < order:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     last = len(seq) - order + 1
-    keep = doc[:last] == doc[order - 1:order - 1 + last]
+    keep = doc[:last] == doc[order - 1 : order - 1 + last]
     code = seq[:last].copy()
     for k in range(1, order):
-        code = code * base + seq[k:k + last]
+        code = code * base + seq[k : k + last]
     return code[keep], doc[:last][keep]
 
 
@@ -90,7 +92,7 @@ class _DenseLookup:
 
     def __init__(self, table: np.ndarray, order: int, base: int):
         self.order, self.base = order, base
-        self.position = np.full(base ** order, -1, dtype=np.int64)
+        self.position = np.full(base**order, -1, dtype=np.int64)
         self.position[table] = np.arange(len(table))
 
     def find(self, seq: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +111,7 @@ class _TrieLookup:
 
     def __init__(self, table: np.ndarray, order: int, base: int):
         self.order = order
-        self.words: list[np.ndarray] = []        # per position: token id -> compact word number, or -1
+        self.words: list[np.ndarray] = []  # per position: token id -> compact word number, or -1
         self.next: list[np.ndarray | None] = []  # per position: prefix * width + word -> next prefix (or column)
         self.widths: list[int] = []
         prefix, prefixes = np.zeros(len(table), dtype=np.int64), 1
@@ -140,7 +142,9 @@ class _TrieLookup:
         last = len(seq) - self.order + 1
         if last <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        at = np.flatnonzero((self.words[0][seq[:last]] >= 0) & (doc[:last] == doc[self.order - 1:self.order - 1 + last]))
+        at = np.flatnonzero(
+            (self.words[0][seq[:last]] >= 0) & (doc[:last] == doc[self.order - 1 : self.order - 1 + last])
+        )
         state = self.words[0][seq[at]]
         for j in range(1, self.order):
             word = self.words[j][seq[at + j]]
@@ -168,11 +172,11 @@ class FeatureSpace:
     def __init__(self, min_df: int = 2):
         self.min_df = min_df
 
-    def fit(self, views: list[ParagraphView]) -> "FeatureSpace":
+    def fit(self, views: list[ParagraphView]) -> FeatureSpace:
         vocabulary = ["<unk>"] + sorted({t for v in views for t in v.tokens} | set(lexicon_words()) | set(CUE_OF))
         self.token_id = {t: i for i, t in enumerate(vocabulary)}
         self.tokens = vocabulary
-        if len(vocabulary) ** max(WORD_ORDERS) >= 2 ** 62:
+        if len(vocabulary) ** max(WORD_ORDERS) >= 2**62:
             raise ValueError("vocabulary too large for 64-bit n-gram codes")
         self.cue_of = np.array([CUE_NAMES.index(CUE_OF[t]) if t in CUE_OF else 0 for t in vocabulary], dtype=np.int64)
         info = [word_info(t) for t in vocabulary]
@@ -234,8 +238,11 @@ class FeatureSpace:
         n_sparse = int(self.offsets[-1])
         bits = max(n_sparse - 1, 1).bit_length()  # a (paragraph, column) pair is paragraph << bits | column
         cues, cue_doc = _cue_sequence(batch, self.cue_of)
-        sequences = {"words": (batch.ids, batch.doc), "cues": (cues, cue_doc),
-                     "voiced": (batch.ids * 2 + batch.party, batch.doc)}
+        sequences = {
+            "words": (batch.ids, batch.doc),
+            "cues": (cues, cue_doc),
+            "voiced": (batch.ids * 2 + batch.party, batch.doc),
+        }
         found = []
         for (group, _, table), lookup, offset in zip(self.tables, self._lookups(), self.offsets):
             if len(table):
@@ -264,7 +271,7 @@ class FeatureSpace:
             cached = []
             for group, order, table in self.tables:
                 base = len(CUE_NAMES) if group == "cues" else len(self.tokens) * (2 if group == "voiced" else 1)
-                if base ** order <= DENSE_LOOKUP_MAX:
+                if base**order <= DENSE_LOOKUP_MAX:
                     cached.append(_DenseLookup(table, order, base))
                     continue
                 try:
@@ -284,9 +291,15 @@ class FeatureSpace:
         slot = batch.doc * 2 + batch.party
         size = batch.n * 2
         valence = self.lex_valence[batch.ids]
-        sums = [np.bincount(slot, weights=w, minlength=size).reshape(batch.n, 2)
-                for w in ((valence >= 0.5).astype(float), valence, self.lex_subjective[batch.ids],
-                          self.lex_booster[batch.ids])]
+        sums = [
+            np.bincount(slot, weights=w, minlength=size).reshape(batch.n, 2)
+            for w in (
+                (valence >= 0.5).astype(float),
+                valence,
+                self.lex_subjective[batch.ids],
+                self.lex_booster[batch.ids],
+            )
+        ]
         scaled = np.log1p(np.hstack(sums)) / np.log(8)
         lengths = np.maximum(batch.lengths, 1)
         party_share = np.bincount(batch.doc, weights=batch.party.astype(float), minlength=batch.n) / lengths

@@ -15,20 +15,28 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version as package_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from model.labels import LabelsRejected, add_labels
 from model.disputes import AUTO, Disputes
+from model.labels import LabelsRejected, add_labels
+from model.paragraphs import split_paragraphs
 from model.sides import (
-    DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_sides, sides_by_dispute, sides_from_mapping,
+    DEFAULT_DISPUTE,
+    SIDES_DIR,
+    Sides,
+    SidesError,
+    load_sides,
+    sides_by_dispute,
+    sides_from_mapping,
 )
 from model.store import LoadedModel
 from service import metrics
@@ -36,15 +44,36 @@ from service.limits import BodySizeLimit
 from service.model_holder import ModelHolder
 from service.retrain import read_job, start_job
 from service.schemas import (
-    BatchRequest, BatchResponse, Health, LabelsRequest, LabelsResponse, ModelInfo, Problem, RetrainJob,
-    RetrainRequest, ScoreRequest, ScoreResult, SideIn,
+    BatchRequest,
+    BatchResponse,
+    Health,
+    LabelsRequest,
+    LabelsResponse,
+    ModelInfo,
+    Problem,
+    QueueRequest,
+    QueueResponse,
+    RetrainJob,
+    RetrainRequest,
+    ScoreRequest,
+    ScoreResult,
+    SideIn,
 )
 from service.settings import Settings, get_settings
+from training.suggest import SuggestError, from_rows, labelled_texts, suggest
 
 STATIC = Path(__file__).parent / "static"
 DOCS_ASSETS = "/docs-assets"
-ERRORS = {400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem},
-          409: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+ERRORS = {
+    400: {"model": Problem},
+    401: {"model": Problem},
+    403: {"model": Problem},
+    404: {"model": Problem},
+    409: {"model": Problem},
+    413: {"model": Problem},
+    422: {"model": Problem},
+    503: {"model": Problem},
+}
 
 
 def _version() -> str:
@@ -93,8 +122,9 @@ def resolve_sides(sides: list[SideIn] | str | None, disputes: Disputes) -> Sides
     if isinstance(sides, str):
         known = disputes.known()
         if sides not in known:
-            raise HTTPException(422, f"unknown dispute {sides!r}: give 'auto', one of {', '.join(known)}, "
-                                     f"or the two sides in full")
+            raise HTTPException(
+                422, f"unknown dispute {sides!r}: give 'auto', one of {', '.join(known)}, or the two sides in full"
+            )
         return known[sides]
     if len(sides) != 2:
         raise HTTPException(422, f"'sides' needs exactly two sides, A first; got {len(sides)}")
@@ -171,8 +201,13 @@ class FastScore:
         self.route = route  # the APIRoute, for the metrics label
 
     async def __call__(self, scope, receive, send):
-        if (scope["type"] != "http" or scope["path"] != self.PATH or scope["method"] != "POST"
-                or scope.get("root_path") or not _is_json(scope["headers"])):
+        if (
+            scope["type"] != "http"
+            or scope["path"] != self.PATH
+            or scope["method"] != "POST"
+            or scope.get("root_path")
+            or not _is_json(scope["headers"])
+        ):
             return await self.app(scope, receive, send)
         messages = []
         while True:
@@ -189,15 +224,25 @@ class FastScore:
         if body is None:
             return await self.app(scope, _replay(messages, receive), send)
         scope["route"] = self.route
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, raw: bytes) -> bytes | None:
         if not raw:
             return None
         data = json.loads(raw)
-        if type(data) is not dict or "text" not in data or not data.keys() <= self.KEYS or data.get("sides") is not None:
+        if (
+            type(data) is not dict
+            or "text" not in data
+            or not data.keys() <= self.KEYS
+            or data.get("sides") is not None
+        ):
             return None
         text, explain = data["text"], data.get("explain", 0)
         if type(text) is not str or type(explain) is not int or not 0 <= explain <= 50:
@@ -236,7 +281,7 @@ class ScoreBatcher:
         return future
 
     def _run(self) -> None:
-        batch, self._pending = self._pending[:self.MAX], self._pending[self.MAX:]
+        batch, self._pending = self._pending[: self.MAX], self._pending[self.MAX :]
         if self._pending:
             asyncio.get_running_loop().call_soon(self._run)
         else:
@@ -283,12 +328,15 @@ def require_token(request: Request, authorization: Annotated[str | None, Header(
     """Mutating endpoints: a configured bearer token, compared in constant time; none configured = disabled."""
     token = request.app.state.settings.token()
     if not token:
-        raise HTTPException(403, "this endpoint is disabled: set FRAMING_API_TOKEN (or FRAMING_API_TOKEN_FILE) "
-                                 "for the server to enable it")
+        raise HTTPException(
+            403,
+            "this endpoint is disabled: set FRAMING_API_TOKEN (or FRAMING_API_TOKEN_FILE) for the server to enable it",
+        )
     scheme, _, value = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "missing bearer token: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"}
+        )
     if not hmac.compare_digest(value.strip().encode(), token.encode()):
         raise HTTPException(401, "wrong token", headers={"WWW-Authenticate": "Bearer"})
 
@@ -309,14 +357,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             poller.cancel()
 
-    app = FastAPI(title="framing", version=_version(), lifespan=lifespan, docs_url=None,
-                  description="Who blames whom in a news paragraph, and whether the wording is loaded "
-                              "(in the outlet's own voice or a quote).")
+    app = FastAPI(
+        title="framing",
+        version=_version(),
+        lifespan=lifespan,
+        docs_url=None,
+        description="Who blames whom in a news paragraph, and whether the wording is loaded "
+        "(in the outlet's own voice or a quote).",
+    )
     app.state.settings, app.state.holder = settings, holder
 
     served: dict[str, str | None] = {"version": None}
-    disputes = Disputes([SIDES_DIR] + ([settings.labels_dir / "sides"] if (settings.labels_dir / "sides").is_dir()
-                                       and (settings.labels_dir / "sides").resolve() != SIDES_DIR.resolve() else []))
+    disputes = Disputes(
+        [SIDES_DIR]
+        + (
+            [settings.labels_dir / "sides"]
+            if (settings.labels_dir / "sides").is_dir()
+            and (settings.labels_dir / "sides").resolve() != SIDES_DIR.resolve()
+            else []
+        )
+    )
 
     def checked_text(text: str, where: str = "text") -> str:
         if not text.strip():
@@ -330,19 +390,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return None
         for i, paragraph in enumerate(context):
             if len(paragraph) > settings.max_text_chars:
-                raise HTTPException(422, f"context[{i}] has {len(paragraph)} characters; the limit is "
-                                         f"{settings.max_text_chars}")
+                raise HTTPException(
+                    422, f"context[{i}] has {len(paragraph)} characters; the limit is {settings.max_text_chars}"
+                )
         return [paragraph for paragraph in context if paragraph.strip()]
 
-    @app.post("/v1/score", response_model=ScoreResult, response_model_exclude_none=True, responses=ERRORS,
-              summary="Score one paragraph")
+    @app.post(
+        "/v1/score",
+        response_model=ScoreResult,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+        summary="Score one paragraph",
+    )
     async def score(body: ScoreRequest, model: Model):
         text = checked_text(body.text)
         context = checked_context(body.context)
         sides = resolve_sides(body.sides, disputes)
         metrics.PARAGRAPHS.inc()
-        return _json(disputes.score(model.classifier, [text], sides, model.version, explain_top=body.explain,
-                                    context=context)[0])
+        return _json(
+            disputes.score(model.classifier, [text], sides, model.version, explain_top=body.explain, context=context)[0]
+        )
 
     score_route = next(r for r in app.routes if getattr(r, "path", None) == "/v1/score")
 
@@ -373,16 +440,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return None
         return await batcher.score(text, explain)
 
-    @app.post("/v1/score/batch", response_model=BatchResponse, response_model_exclude_none=True, responses=ERRORS,
-              summary=f"Score up to {settings.max_batch_items} paragraphs, results in the same order")
+    @app.post(
+        "/v1/score/batch",
+        response_model=BatchResponse,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+        summary=f"Score up to {settings.max_batch_items} paragraphs, results in the same order",
+    )
     async def score_batch(body: BatchRequest, model: Model):
         if len(body.items) > settings.max_batch_items:
             raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_batch_items} per batch")
         texts = [checked_text(item.text, f"items[{i}].text") for i, item in enumerate(body.items)]
         context = checked_context(body.context)
         sides = resolve_sides(body.sides, disputes)
-        results = await asyncio.to_thread(disputes.score, model.classifier, texts, sides, model.version, body.explain,
-                                          context)
+        results = await asyncio.to_thread(
+            disputes.score, model.classifier, texts, sides, model.version, body.explain, context
+        )
         metrics.PARAGRAPHS.inc(len(texts))
         for item, result in zip(body.items, results):
             if item.id is not None:
@@ -392,20 +465,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/model", response_model=ModelInfo, responses=ERRORS, summary="The model being served")
     async def model_info(model: Model):
         m = model.manifest
-        return ModelInfo(version=m["version"], trained_at=m.get("created_at"),
-                         training_data_hash=m.get("training_data_hash"), training_rows=m.get("training_rows"),
-                         label_sets=m.get("label_sets", {}), metrics=m.get("metrics", {}),
-                         sklearn_version=m.get("sklearn_version"), artifact_sha256=m.get("sha256"))
+        return ModelInfo(
+            version=m["version"],
+            trained_at=m.get("created_at"),
+            training_data_hash=m.get("training_data_hash"),
+            training_rows=m.get("training_rows"),
+            label_sets=m.get("label_sets", {}),
+            metrics=m.get("metrics", {}),
+            sklearn_version=m.get("sklearn_version"),
+            artifact_sha256=m.get("sha256"),
+        )
 
     @app.get("/v1/sides", summary="The sides configurations in labels/sides")
     async def list_sides():
         found = await asyncio.to_thread(sides_by_dispute, settings.labels_dir / "sides")
-        return {"default": cached_default_sides().dispute,
-                "sides": [{"dispute": s.dispute, "sides": [{"name": x.name, "aliases": list(x.aliases)} for x in (s.a, s.b)]}
-                          for s in found.values()]}
+        return {
+            "default": cached_default_sides().dispute,
+            "sides": [
+                {"dispute": s.dispute, "sides": [{"name": x.name, "aliases": list(x.aliases)} for x in (s.a, s.b)]}
+                for s in found.values()
+            ],
+        }
 
-    @app.post("/v1/labels", response_model=LabelsResponse, status_code=201, responses=ERRORS,
-              dependencies=[Depends(require_token)], summary="Store labelled paragraphs (validated, durable)")
+    @app.post(
+        "/v1/labels",
+        response_model=LabelsResponse,
+        status_code=201,
+        responses=ERRORS,
+        dependencies=[Depends(require_token)],
+        summary="Store labelled paragraphs (validated, durable)",
+    )
     async def post_labels(body: LabelsRequest):
         if len(body.items) > settings.max_label_items:
             raise HTTPException(422, f"{len(body.items)} items; at most {settings.max_label_items} per request")
@@ -426,20 +515,85 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(422, [str(p) for p in exc.problems]) from None
         return LabelsResponse(stored=len(ids), ids=ids, file=settings.labels_file)
 
-    @app.post("/v1/retrain", response_model=RetrainJob, status_code=202, responses=ERRORS,
-              dependencies=[Depends(require_token)], summary="Retrain on all labels in the background")
+    @app.post(
+        "/v1/retrain",
+        response_model=RetrainJob,
+        status_code=202,
+        responses=ERRORS,
+        dependencies=[Depends(require_token)],
+        summary="Retrain on all labels in the background",
+    )
     async def retrain(body: RetrainRequest | None = None):
-        job = await asyncio.to_thread(start_job, settings.store, settings.labels_dir, settings.retrain_margin,
-                                      bool(body and body.force))
+        job = await asyncio.to_thread(
+            start_job, settings.store, settings.labels_dir, settings.retrain_margin, bool(body and body.force)
+        )
         return RetrainJob(**job)
 
-    @app.get("/v1/retrain/{job_id}", response_model=RetrainJob, responses=ERRORS, dependencies=[Depends(require_token)],
-             summary="A retrain job's state")
+    @app.get(
+        "/v1/retrain/{job_id}",
+        response_model=RetrainJob,
+        responses=ERRORS,
+        dependencies=[Depends(require_token)],
+        summary="A retrain job's state",
+    )
     async def retrain_state(job_id: str):
         try:
             return RetrainJob(**await asyncio.to_thread(read_job, settings.store, job_id))
         except KeyError:
             raise HTTPException(404, f"no retrain job {job_id!r}") from None
+
+    queue_cache: dict = {}
+
+    def labels_state() -> tuple:
+        return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(settings.labels_dir.glob("*.jsonl")))
+
+    @app.get(
+        "/v1/queue",
+        response_model=QueueResponse,
+        responses=ERRORS,
+        summary="Paragraphs worth labelling from the server's queue folder, with the model's guesses",
+    )
+    async def get_queue(model: Model, n: int = Query(default=20, ge=1, le=200)):
+        source = settings.queue_source
+        if source is None:
+            raise HTTPException(
+                404,
+                "no queue folder is configured: start the service with 'framing serve --queue "
+                "DIR' (a folder of articles or a score-folder result), or POST text to /v1/queue",
+            )
+        if not source.exists():
+            raise HTTPException(404, f"the queue folder {source} does not exist")
+        key = (str(source), source.stat().st_mtime_ns, model.version, labels_state(), n)
+        if queue_cache.get("key") != key:
+            try:
+                items = await asyncio.to_thread(suggest, source, n, settings.labels_dir, settings.store)
+            except SuggestError as exc:
+                raise HTTPException(422, str(exc)) from None
+            queue_cache.update(key=key, items=items)
+        return QueueResponse(source=source.name, items=queue_cache["items"])
+
+    @app.post(
+        "/v1/queue",
+        response_model=QueueResponse,
+        responses=ERRORS,
+        summary="Paragraphs worth labelling from pasted text, with the model's guesses",
+    )
+    async def post_queue(body: QueueRequest, model: Model):
+        if len(body.text) > settings.max_body_bytes:
+            raise HTTPException(422, "the text is too long")
+        paragraphs = [p for p in split_paragraphs(body.text) if len(p.text) <= settings.max_text_chars]
+        if not paragraphs:
+            raise HTTPException(422, "no paragraphs in the text")
+
+        def make() -> list[dict]:
+            results = disputes.score(model.classifier, [p.text for p in paragraphs], None, model.version)
+            rows = [
+                {**r, "text": p.text, "paragraph": p.index, "path": "pasted", "outlet": "pasted"}
+                for p, r in zip(paragraphs, results)
+            ]
+            return from_rows(rows, body.n, labelled_texts(settings.labels_dir))
+
+        return QueueResponse(source="pasted", items=await asyncio.to_thread(make))
 
     @app.get("/healthz", response_model=Health, response_model_exclude_none=True, summary="Liveness")
     async def healthz():
@@ -468,10 +622,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     async def docs():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="framing API",
-                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="framing API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
     # Innermost first: FastScore runs inside Metrics, which runs inside the body-size limit.
     app.add_middleware(FastScore, score=fast_score, route=score_route)

@@ -53,11 +53,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 import orjson
 
@@ -71,16 +72,30 @@ from service.readers import ArticleError, Problem, RawArticle
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
 ENGINES = ("local", "dask")
-ROW_FIELDS = ("path", "line", "id", "outlet", "url", "date", "article_hash", "article_paragraphs",
-              "paragraph", "start", "end", "text")
+ROW_FIELDS = (
+    "path",
+    "line",
+    "id",
+    "outlet",
+    "url",
+    "date",
+    "article_hash",
+    "article_paragraphs",
+    "paragraph",
+    "start",
+    "end",
+    "text",
+)
 SIDES_FIELDS = ("sides.dispute", "sides.a", "sides.b", "sides.detected")
 GENERIC_DIRECTIONS = ("A->B", "B->A", "mutual", "none")  # CSV columns when articles are read with different sides
 DEFAULT_CHUNK_BYTES = 256 * 1024
 FIRST_CHUNK_BYTES = 16 * 1024
 MAX_CHUNK_ARTICLES = 2000
-SCORE_BATCH = 768  # most paragraphs per model call: enough to amortise each call's fixed cost, few enough to stay in cache
+SCORE_BATCH = (
+    768  # most paragraphs per model call: enough to amortise each call's fixed cost, few enough to stay in cache
+)
 MAX_POOL_RESTARTS = 5
-OPENING_CHARS = 2000  # an article's dispute is found in its opening (headline, lede), else in its whole text
+OPENING_CHARS = 1000  # an article's dispute is found in its opening (headline, lede), else in its whole text
 
 
 class BatchError(Exception):
@@ -97,6 +112,7 @@ class WorkerModelError(RuntimeError):
 
 # --------------------------------------------------------------------------- rows
 
+
 def errors_path(out: Path) -> Path:
     """The errors file beside ``out``: results.jsonl -> results.errors.jsonl, results.csv -> results.errors.csv."""
     out = Path(out)
@@ -107,9 +123,15 @@ def csv_columns(directions: tuple[str, ...]) -> list[str]:
     """The CSV header: probability columns named by the sides' directions when every article is
     read with the same sides, else by ``GENERIC_DIRECTIONS`` (each row's ``sides.a`` and ``sides.b``
     say who A and B are)."""
-    return (list(ROW_FIELDS) + ["direction.label"] + [f"direction.probabilities.{d}" for d in directions]
-            + ["loaded.label"] + [f"loaded.probabilities.{name}" for name in LOADED_LABELS]
-            + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"] + list(SIDES_FIELDS))
+    return (
+        list(ROW_FIELDS)
+        + ["direction.label"]
+        + [f"direction.probabilities.{d}" for d in directions]
+        + ["loaded.label"]
+        + [f"loaded.probabilities.{name}" for name in LOADED_LABELS]
+        + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"]
+        + list(SIDES_FIELDS)
+    )
 
 
 def side_directions(a: str, b: str) -> tuple[str, ...]:
@@ -117,7 +139,15 @@ def side_directions(a: str, b: str) -> tuple[str, ...]:
 
 
 def _cell(value) -> str:
-    return "" if value is None else value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    return (
+        ""
+        if value is None
+        else value
+        if isinstance(value, str)
+        else repr(value)
+        if isinstance(value, float)
+        else str(value)
+    )
 
 
 def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
@@ -131,8 +161,13 @@ def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
     cells.append(row["loaded"]["label"])
     cells += [_cell(row["loaded"]["probabilities"][name]) for name in LOADED_LABELS]
     cells.append(json.dumps(row["loaded"]["spans"], ensure_ascii=False, separators=(",", ":")))
-    cells += [_cell(row["lean"]), _cell(row["framing_score"]), _cell(row["model_version"]),
-              "true" if row.get("too_short") else "", _cell(row.get("warning"))]
+    cells += [
+        _cell(row["lean"]),
+        _cell(row["framing_score"]),
+        _cell(row["model_version"]),
+        "true" if row.get("too_short") else "",
+        _cell(row.get("warning")),
+    ]
     sides = row["sides"]
     cells += [sides["dispute"], sides["names"][0], sides["names"][1], "true" if sides["detected"] else "false"]
     return cells
@@ -140,11 +175,12 @@ def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
 
 def directions_of_columns(columns: list[str]) -> tuple[str, ...]:
     prefix = "direction.probabilities."
-    return tuple(c[len(prefix):] for c in columns if c.startswith(prefix))
+    return tuple(c[len(prefix) :] for c in columns if c.startswith(prefix))
 
 
 def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
     """A CSV record (column -> cell) back into a nested row; KeyError/ValueError when malformed."""
+
     def optional(name):
         value = record[name]
         return value if value != "" else None
@@ -165,11 +201,15 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         "start": int(record["start"]),
         "end": int(record["end"]),
         "text": record["text"],
-        "direction": {"label": record["direction.label"],
-                      "probabilities": {d: float(record[f"direction.probabilities.{c}"]) for d, c in zip(own, columns)}},
-        "loaded": {"label": record["loaded.label"],
-                   "probabilities": {n: float(record[f"loaded.probabilities.{n}"]) for n in LOADED_LABELS},
-                   "spans": json.loads(record["loaded.spans"] or "[]")},
+        "direction": {
+            "label": record["direction.label"],
+            "probabilities": {d: float(record[f"direction.probabilities.{c}"]) for d, c in zip(own, columns)},
+        },
+        "loaded": {
+            "label": record["loaded.label"],
+            "probabilities": {n: float(record[f"loaded.probabilities.{n}"]) for n in LOADED_LABELS},
+            "spans": json.loads(record["loaded.spans"] or "[]"),
+        },
         "lean": float(record["lean"]),
         "framing_score": float(record["framing_score"]),
         "model_version": record["model_version"],
@@ -188,9 +228,11 @@ def encode_article(base: dict, paragraphs, results: list[dict], fmt: str, direct
     if fmt == "jsonl":
         head = orjson.dumps(base)[:-1]
         dumps = orjson.dumps
-        return b"".join(b'%s,"paragraph":%d,"start":%d,"end":%d,"text":%s,%s\n'
-                        % (head, p.index, p.start, p.end, dumps(p.text), dumps(r)[1:])
-                        for p, r in zip(paragraphs, results))
+        return b"".join(
+            b'%s,"paragraph":%d,"start":%d,"end":%d,"text":%s,%s\n'
+            % (head, p.index, p.start, p.end, dumps(p.text), dumps(r)[1:])
+            for p, r in zip(paragraphs, results)
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for p, r in zip(paragraphs, results):
@@ -199,6 +241,7 @@ def encode_article(base: dict, paragraphs, results: list[dict], fmt: str, direct
 
 
 # --------------------------------------------------------------------------- the worker side
+
 
 @dataclass(frozen=True)
 class Job:
@@ -244,13 +287,16 @@ def _worker_model(store: str, version: str):
             except ModelStoreError as exc:
                 raise WorkerModelError(f"a scoring worker cannot load model {version} from {store}: {exc}") from None
             except Exception as exc:  # unpickling errors: the store was made by other code
-                raise WorkerModelError(f"a scoring worker cannot load model {version} from {store}: "
-                                       f"{type(exc).__name__}: {exc}") from None
+                raise WorkerModelError(
+                    f"a scoring worker cannot load model {version} from {store}: {type(exc).__name__}: {exc}"
+                ) from None
             try:  # a model that loads but cannot score with this code (stale pickle) is fatal, not per article
                 loaded.classifier.score([_PROBE], default_sides(), version)
             except Exception as exc:
-                raise WorkerModelError(f"model {version} in {store} loads but cannot score with this code "
-                                       f"({type(exc).__name__}: {exc}); retrain it with 'framing train'") from None
+                raise WorkerModelError(
+                    f"model {version} in {store} loads but cannot score with this code "
+                    f"({type(exc).__name__}: {exc}); retrain it with 'framing train'"
+                ) from None
             _WORKER["models"][key] = loaded
             _WORKER["loads"] += 1
     return loaded
@@ -352,8 +398,11 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
             problems.append(Problem(item.path, item.line, "unreadable", f"cannot read: {type(exc).__name__}: {exc}"))
             continue
         if not paragraphs:
-            problems.append(Problem(item.path, item.line, "no-paragraphs",
-                                    "no paragraphs to score (only page furniture or blank lines)"))
+            problems.append(
+                Problem(
+                    item.path, item.line, "no-paragraphs", "no paragraphs to score (only page furniture or blank lines)"
+                )
+            )
             continue
         prepared.append((item, text, fields, paragraphs))
 
@@ -363,14 +412,15 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
         results = _score_articles(loaded.classifier, prepared, chosen, detected, job)
         position = 0
         for _, _, _, paragraphs in prepared:
-            per_article.append(results[position:position + len(paragraphs)])
+            per_article.append(results[position : position + len(paragraphs)])
             position += len(paragraphs)
     except Exception:
         per_article = []
         for k, article in enumerate(prepared):
             try:
-                per_article.append(_score_articles(loaded.classifier, [article], chosen[k:k + 1],
-                                                   detected[k:k + 1], job))
+                per_article.append(
+                    _score_articles(loaded.classifier, [article], chosen[k : k + 1], detected[k : k + 1], job)
+                )
             except Exception as exc:
                 per_article.append(exc)
 
@@ -378,12 +428,17 @@ def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[P
     directions = job.directions
     for (item, text, fields, paragraphs), results in zip(prepared, per_article):
         if isinstance(results, Exception):
-            problems.append(Problem(item.path, item.line, "scoring-failed",
-                                    f"the model failed on this article: {type(results).__name__}: {results}"))
+            problems.append(
+                Problem(
+                    item.path,
+                    item.line,
+                    "scoring-failed",
+                    f"the model failed on this article: {type(results).__name__}: {results}",
+                )
+            )
             continue
         try:
-            blob = encode_article(_article_fields(item, fields, paragraphs), paragraphs, results, job.fmt,
-                                  directions)
+            blob = encode_article(_article_fields(item, fields, paragraphs), paragraphs, results, job.fmt, directions)
         except (UnicodeEncodeError, ValueError, orjson.JSONEncodeError) as exc:
             problems.append(Problem(item.path, item.line, "undecodable", f"cannot write its rows: {exc}"))
             continue
@@ -397,11 +452,20 @@ def _article_fields(item: RawArticle, fields: dict, paragraphs) -> dict:
         url, date = item.url or fields.get("url"), item.date or fields.get("date")
     else:
         url, date = fields.get("url") or item.url, fields.get("date") or item.date
-    return {"path": item.path, "line": item.line, "id": fields.get("id"), "outlet": fields.get("outlet") or item.outlet,
-            "url": url, "date": date, "article_hash": item.digest, "article_paragraphs": len(paragraphs)}
+    return {
+        "path": item.path,
+        "line": item.line,
+        "id": fields.get("id"),
+        "outlet": fields.get("outlet") or item.outlet,
+        "url": url,
+        "date": date,
+        "article_hash": item.digest,
+        "article_paragraphs": len(paragraphs),
+    }
 
 
 # --------------------------------------------------------------------------- the output file
+
 
 def _key_id(path: str, line: int | None) -> bytes:
     return hashlib.blake2b(f"{path}\0{line}".encode("utf-8", "surrogatepass"), digest_size=12).digest()
@@ -418,8 +482,10 @@ class _Groups:
         self.count = self.expected = self.start = 0
 
     def _not_ours(self, where: str, why: str) -> BatchError:
-        return BatchError(f"{self.name} {where} is not a score-folder row ({why}); write to a new --out, "
-                          f"or pass --overwrite to start {self.name} over")
+        return BatchError(
+            f"{self.name} {where} is not a score-folder row ({why}); write to a new --out, "
+            f"or pass --overwrite to start {self.name} over"
+        )
 
     def add(self, row, offset: int, where: str) -> None:
         if not isinstance(row, dict):
@@ -433,8 +499,10 @@ class _Groups:
         if not isinstance(path, str) or not isinstance(digest, str) or (line is not None and not isinstance(line, int)):
             raise self._not_ours(where, "bad path, line or article_hash")
         if version != self.version:
-            raise BatchError(f"{self.name} holds rows scored by model {version}, the current model is "
-                             f"{self.version}; write to a new --out, or pass --overwrite to rescore into it")
+            raise BatchError(
+                f"{self.name} holds rows scored by model {version}, the current model is "
+                f"{self.version}; write to a new --out, or pass --overwrite to rescore into it"
+            )
         directions = self.directions
         if directions == GENERIC_DIRECTIONS:
             try:
@@ -442,13 +510,17 @@ class _Groups:
             except (KeyError, TypeError, ValueError):
                 raise self._not_ours(where, "no sides") from None
         if tuple(probabilities) != directions:
-            raise BatchError(f"{self.name} was scored with other sides ({', '.join(probabilities)}), not "
-                             f"{', '.join(self.directions)}; write to a new --out, or pass --overwrite")
+            raise BatchError(
+                f"{self.name} was scored with other sides ({', '.join(probabilities)}), not "
+                f"{', '.join(self.directions)}; write to a new --out, or pass --overwrite"
+            )
         key = (path, line, digest)
         if key != self.key:
             if self.key is not None and self.count != self.expected:
-                raise BatchError(f"{self.name} holds an incomplete article ({self.key[0]}) before {where}: it was "
-                                 f"not left by an interrupted run; write to a new --out, or pass --overwrite")
+                raise BatchError(
+                    f"{self.name} holds an incomplete article ({self.key[0]}) before {where}: it was "
+                    f"not left by an interrupted run; write to a new --out, or pass --overwrite"
+                )
             self._commit()
             self.key, self.count, self.expected, self.start = key, 0, expected, offset
         self.count += 1
@@ -477,8 +549,10 @@ def _scan_jsonl(path: Path, groups: _Groups) -> int:
         for raw in handle:
             number += 1
             if bad is not None:
-                raise BatchError(f"{path} line {bad[1]} is not a complete JSON row; write to a new --out, "
-                                 f"or pass --overwrite to start it over")
+                raise BatchError(
+                    f"{path} line {bad[1]} is not a complete JSON row; write to a new --out, "
+                    f"or pass --overwrite to start it over"
+                )
             row = None
             if raw.endswith(b"\n"):
                 try:
@@ -535,16 +609,22 @@ def _scan_csv(path: Path, groups: _Groups, columns: list[str]) -> int | None:
             if not complete and ",".join(columns).startswith(text):
                 return None
             found = directions_of_columns(cells or [])
-            if cells and found and cells[:len(ROW_FIELDS)] == list(ROW_FIELDS):
-                raise BatchError(f"{path} was scored with other sides ({', '.join(found)}), not "
-                                 f"{', '.join(groups.directions)}; write to a new --out, or pass --overwrite")
-            raise BatchError(f"{path} does not start with the score-folder CSV header; write to a new --out, "
-                             f"or pass --overwrite to replace it")
+            if cells and found and cells[: len(ROW_FIELDS)] == list(ROW_FIELDS):
+                raise BatchError(
+                    f"{path} was scored with other sides ({', '.join(found)}), not "
+                    f"{', '.join(groups.directions)}; write to a new --out, or pass --overwrite"
+                )
+            raise BatchError(
+                f"{path} does not start with the score-folder CSV header; write to a new --out, "
+                f"or pass --overwrite to replace it"
+            )
         offset = len(data)
         for start, number, data, complete in records:
             if bad is not None:
-                raise BatchError(f"{path} line {bad[1]} is not a complete CSV row; write to a new --out, "
-                                 f"or pass --overwrite to start it over")
+                raise BatchError(
+                    f"{path} line {bad[1]} is not a complete CSV row; write to a new --out, "
+                    f"or pass --overwrite to start it over"
+                )
             cells = _parse_csv_record(data) if complete else None
             row = None
             if cells is not None and len(cells) == len(columns):
@@ -596,8 +676,10 @@ class _Output:
             self.handle.write(data)
             self.handle.flush()
         except OSError as exc:
-            raise BatchError(f"cannot write {self.path}: {exc.strerror or exc}; rerun the same command "
-                             f"to resume once that is fixed", 1) from None
+            raise BatchError(
+                f"cannot write {self.path}: {exc.strerror or exc}; rerun the same command to resume once that is fixed",
+                1,
+            ) from None
 
     def close(self) -> None:
         try:
@@ -631,8 +713,9 @@ class _Errors:
     def add(self, problem: Problem) -> None:
         self.kinds[problem.kind] += 1
         if self.writer:
-            self.writer.writerow([problem.path, "" if problem.line is None else problem.line, problem.kind,
-                                  problem.message])
+            self.writer.writerow(
+                [problem.path, "" if problem.line is None else problem.line, problem.kind, problem.message]
+            )
         else:
             self.handle.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
 
@@ -641,6 +724,7 @@ class _Errors:
 
 
 # --------------------------------------------------------------------------- progress
+
 
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
@@ -674,8 +758,17 @@ class _Progress:
         if self.mode == "bar":
             from tqdm import tqdm
 
-            self.bar = tqdm(total=None, unit="B", unit_scale=True, unit_divisor=1000, desc="score-folder",
-                            file=self.stream, dynamic_ncols=True, mininterval=0.5, smoothing=0.1)
+            self.bar = tqdm(
+                total=None,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1000,
+                desc="score-folder",
+                file=self.stream,
+                dynamic_ncols=True,
+                mininterval=0.5,
+                smoothing=0.1,
+            )
             self.bar.update(self.done_bytes)
         if self.mode != "off" and self.walker is not None:
             threading.Thread(target=self._count, args=(self.walker,), daemon=True, name="score-folder-total").start()
@@ -709,8 +802,9 @@ class _Progress:
             self.bar.update(nbytes)
             if now - self.last >= 0.5:
                 self.last = now
-                self.bar.set_postfix_str(f"{self.articles} articles, {rate:.1f} articles/s, "
-                                         f"{self.problems} problems", refresh=False)
+                self.bar.set_postfix_str(
+                    f"{self.articles} articles, {rate:.1f} articles/s, {self.problems} problems", refresh=False
+                )
         elif now - self.last >= self.interval:
             self.last = now
             self.stream.write(self.line(now) + "\n")
@@ -719,8 +813,10 @@ class _Progress:
     def line(self, now: float | None = None) -> str:
         now = time.monotonic() if now is None else now
         elapsed = max(now - self.started, 1e-9)
-        text = (f"score-folder: {self.articles} articles ({self.articles / elapsed:.1f}/s), "
-                f"{self.paragraphs} paragraphs, {_megabytes(self.done_bytes)}")
+        text = (
+            f"score-folder: {self.articles} articles ({self.articles / elapsed:.1f}/s), "
+            f"{self.paragraphs} paragraphs, {_megabytes(self.done_bytes)}"
+        )
         if self.total:
             share = min(self.done_bytes / self.total, 1.0)
             text += f" of {_megabytes(self.total)} ({share:.0%})"
@@ -740,6 +836,7 @@ class _Progress:
 
 
 # --------------------------------------------------------------------------- engines
+
 
 class _Inline:
     """Scores in this process (one job, or a folder small enough that starting workers costs more)."""
@@ -769,8 +866,11 @@ class _Handle:
 def _can_fork() -> bool:
     """Forking is safe here: Linux, and this process runs no other thread (a fork copies only the
     calling thread, so a lock another thread holds would stay locked in the child)."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1 \
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
         and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 class _Pool:
@@ -795,9 +895,12 @@ class _Pool:
         fork = _can_fork()
         if fork:
             _worker_model(self.job.store, self.job.version)
-        self.pool = ProcessPoolExecutor(max_workers=self.workers,
-                                        mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
-                                        initializer=init_worker, initargs=(self.job.store, self.job.version))
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+            initializer=init_worker,
+            initargs=(self.job.store, self.job.version),
+        )
         if fork:
             self.pool.submit(int)  # the first call forks every worker, before any thread starts here
 
@@ -816,8 +919,11 @@ class _Pool:
             except BrokenProcessPool as exc:
                 self.restarts += 1
                 if self.restarts > MAX_POOL_RESTARTS:
-                    raise BatchError(f"the scoring processes keep dying ({exc}); rerun the same command to "
-                                     f"resume, with fewer --jobs if memory is short", 1) from None
+                    raise BatchError(
+                        f"the scoring processes keep dying ({exc}); rerun the same command to "
+                        f"resume, with fewer --jobs if memory is short",
+                        1,
+                    ) from None
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self._start()
                 handle.failures += 1
@@ -825,17 +931,25 @@ class _Pool:
                     self.inflight.remove(handle)
                     for other in self.inflight:
                         other.future = self.pool.submit(score_chunk, other.items, self.job)
-                    return [], [Problem(i.path, i.line, "worker-died",
-                                        "a scoring process died twice on the chunk holding this article "
-                                        "(out of memory?)") for i in handle.items]
+                    return [], [
+                        Problem(
+                            i.path,
+                            i.line,
+                            "worker-died",
+                            "a scoring process died twice on the chunk holding this article (out of memory?)",
+                        )
+                        for i in handle.items
+                    ]
                 for other in self.inflight:
                     other.future = self.pool.submit(score_chunk, other.items, self.job)
             except WorkerModelError:
                 raise
             except Exception as exc:
                 self.inflight.remove(handle)
-                return [], [Problem(i.path, i.line, "scoring-failed", f"scoring failed: {type(exc).__name__}: {exc}")
-                            for i in handle.items]
+                return [], [
+                    Problem(i.path, i.line, "scoring-failed", f"scoring failed: {type(exc).__name__}: {exc}")
+                    for i in handle.items
+                ]
 
     def close(self, cancel: bool = False):
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
@@ -859,8 +973,9 @@ class _Dask:
 
                 self.client = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
             else:
-                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None)
+                self.cluster = LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+                )
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}", 2) from None
@@ -879,10 +994,13 @@ class _Dask:
             raise
         except Exception as exc:
             if self.client.status != "running":
-                raise BatchError(f"lost the Dask scheduler ({type(exc).__name__}: {exc}); rerun the same "
-                                 f"command to resume", 1) from None
-            return [], [Problem(i.path, i.line, "scoring-failed",
-                                f"scoring failed on the cluster: {type(exc).__name__}: {exc}") for i in handle.items]
+                raise BatchError(
+                    f"lost the Dask scheduler ({type(exc).__name__}: {exc}); rerun the same command to resume", 1
+                ) from None
+            return [], [
+                Problem(i.path, i.line, "scoring-failed", f"scoring failed on the cluster: {type(exc).__name__}: {exc}")
+                for i in handle.items
+            ]
 
     def close(self, cancel: bool = False):
         try:
@@ -893,6 +1011,7 @@ class _Dask:
 
 
 # --------------------------------------------------------------------------- the run
+
 
 @dataclass
 class FolderSummary:
@@ -926,20 +1045,38 @@ class FolderSummary:
         return self.paragraphs / self.seconds if self.seconds > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {"folder": str(self.folder), "out": str(self.out), "errors": str(self.errors), "engine": self.engine,
-                "workers": self.workers, "model_version": self.model_version, "articles": self.articles,
-                "paragraphs": self.paragraphs, "text_bytes": self.text_bytes, "input_bytes": self.input_bytes,
-                "already_done": self.already_done, "resumed_rows": self.resumed_rows, "cut_bytes": self.cut_bytes,
-                "problems": dict(self.problems), "seconds": round(self.seconds, 3),
-                "mb_per_s": round(self.mb_per_s, 3), "paragraphs_per_s": round(self.paragraphs_per_s, 1),
-                "interrupted": self.interrupted}
+        return {
+            "folder": str(self.folder),
+            "out": str(self.out),
+            "errors": str(self.errors),
+            "engine": self.engine,
+            "workers": self.workers,
+            "model_version": self.model_version,
+            "articles": self.articles,
+            "paragraphs": self.paragraphs,
+            "text_bytes": self.text_bytes,
+            "input_bytes": self.input_bytes,
+            "already_done": self.already_done,
+            "resumed_rows": self.resumed_rows,
+            "cut_bytes": self.cut_bytes,
+            "problems": dict(self.problems),
+            "seconds": round(self.seconds, 3),
+            "mb_per_s": round(self.mb_per_s, 3),
+            "paragraphs_per_s": round(self.paragraphs_per_s, 1),
+            "interrupted": self.interrupted,
+        }
 
     def lines(self) -> list[str]:
-        workers = f"{self.workers} {'process' if self.workers == 1 else 'processes'}" if self.engine == "local" \
+        workers = (
+            f"{self.workers} {'process' if self.workers == 1 else 'processes'}"
+            if self.engine == "local"
             else f"{self.workers} Dask worker threads"
-        lines = [f"scored {self.articles} articles ({self.paragraphs} paragraphs, {_megabytes(self.text_bytes)} of "
-                 f"text) in {self.seconds:.1f} s: {self.mb_per_s:.2f} MB/s, {self.paragraphs_per_s:.0f} "
-                 f"paragraphs/s on {workers}, model {self.model_version}"]
+        )
+        lines = [
+            f"scored {self.articles} articles ({self.paragraphs} paragraphs, {_megabytes(self.text_bytes)} of "
+            f"text) in {self.seconds:.1f} s: {self.mb_per_s:.2f} MB/s, {self.paragraphs_per_s:.0f} "
+            f"paragraphs/s on {workers}, model {self.model_version}"
+        ]
         if self.already_done or self.cut_bytes:
             resumed = f"resumed {self.out}: {self.already_done} articles already scored were skipped"
             if self.cut_bytes:
@@ -950,8 +1087,11 @@ class FolderSummary:
             lines.append(f"{self.problem_count} inputs skipped ({kinds}): see {self.errors}")
         else:
             lines.append(f"no inputs skipped ({self.errors} is empty)")
-        lines.append(f"interrupted: rerun the same command to resume; {self.out} holds only complete articles"
-                     if self.interrupted else f"wrote {self.out}")
+        lines.append(
+            f"interrupted: rerun the same command to resume; {self.out} holds only complete articles"
+            if self.interrupted
+            else f"wrote {self.out}"
+        )
         return lines
 
 
@@ -973,11 +1113,22 @@ def _progress_mode(progress: bool | None, stream: TextIO) -> str:
         return "lines"
 
 
-def score_folder(folder: Path, out: Path, *, sides: Sides | None = None, model_dir: Path | None = None,
-                 jobs: int = 0, engine: str = "local", scheduler: str | None = None, progress: bool | None = None,
-                 overwrite: bool = False, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                 max_article_bytes: int = readers.DEFAULT_MAX_BYTES, progress_interval: float = 10.0,
-                 stream: TextIO | None = None) -> FolderSummary:
+def score_folder(
+    folder: Path,
+    out: Path,
+    *,
+    sides: Sides | None = None,
+    model_dir: Path | None = None,
+    jobs: int = 0,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    overwrite: bool = False,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    max_article_bytes: int = readers.DEFAULT_MAX_BYTES,
+    progress_interval: float = 10.0,
+    stream: TextIO | None = None,
+) -> FolderSummary:
     """Score every article under ``folder`` into ``out`` (.jsonl or .csv); see the module docstring.
 
     ``jobs`` <= 0 means all cores. ``engine`` is ``local`` (worker processes on this machine) or
@@ -1017,12 +1168,14 @@ def score_folder(folder: Path, out: Path, *, sides: Sides | None = None, model_d
         raise BatchError(f"cannot create the folder of {out}: {exc.strerror or exc}", 1) from None
     output = _Output(out, fmt, job.directions, version, overwrite)
     errors = _Errors(errors_path(out), fmt)
-    summary = FolderSummary(folder, out, errors.path, engine, 1, version, resumed_rows=output.resumed_rows,
-                            cut_bytes=output.cut)
+    summary = FolderSummary(
+        folder, out, errors.path, engine, 1, version, resumed_rows=output.resumed_rows, cut_bytes=output.cut
+    )
     exclude = [out, errors.path]
     mode = _progress_mode(progress, stream)
-    progress_state = _Progress(mode, stream, progress_interval,
-                               readers.Walker(folder, exclude, max_article_bytes) if mode != "off" else None)
+    progress_state = _Progress(
+        mode, stream, progress_interval, readers.Walker(folder, exclude, max_article_bytes) if mode != "off" else None
+    )
     executor = None
     try:
         walker = readers.Walker(folder, exclude, max_article_bytes)
@@ -1086,8 +1239,9 @@ def _chain(head, rest):
     yield from rest
 
 
-def _chunks(walker, done: dict, errors: _Errors, summary: FolderSummary, progress: _Progress,
-            chunk_bytes: int) -> Iterator[list[RawArticle]]:
+def _chunks(
+    walker, done: dict, errors: _Errors, summary: FolderSummary, progress: _Progress, chunk_bytes: int
+) -> Iterator[list[RawArticle]]:
     """Chunks of articles still to score; problems and already-scored articles are dealt with here.
     Chunks start small (so that every worker gets work soon) and double up to ``chunk_bytes``."""
     chunk: list[RawArticle] = []
@@ -1104,9 +1258,15 @@ def _chunks(walker, done: dict, errors: _Errors, summary: FolderSummary, progres
                 summary.already_done += 1
                 progress.update(len(item.raw), skipped=1)
             else:
-                errors.add(Problem(item.path, item.line, "changed",
-                                   f"changed since its rows were written to {summary.out}; the old rows are kept "
-                                   f"(write to a new --out, or pass --overwrite, to score the new content)"))
+                errors.add(
+                    Problem(
+                        item.path,
+                        item.line,
+                        "changed",
+                        f"changed since its rows were written to {summary.out}; the old rows are kept "
+                        f"(write to a new --out, or pass --overwrite, to score the new content)",
+                    )
+                )
                 progress.update(len(item.raw), problems=1)
             continue
         chunk.append(item)

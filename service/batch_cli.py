@@ -23,10 +23,19 @@ def _error(message: str, err: TextIO) -> None:
     err.flush()
 
 
-def score_folder_main(folder: Path, out: Path, sides: str | Path | None = None, model: Path | None = None,
-                      jobs: int = 0, engine: str = "local", scheduler: str | None = None,
-                      progress: bool | None = None, overwrite: bool = False,
-                      stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def score_folder_main(
+    folder: Path,
+    out: Path,
+    sides: str | Path | None = None,
+    model: Path | None = None,
+    jobs: int = 0,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    overwrite: bool = False,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """``framing score-folder DIR --out FILE [--sides F] [--model DIR] [--jobs N] [--engine local|dask]
     [--scheduler ADDRESS] [--progress/--no-progress] [--overwrite]``."""
     from service.batch import BatchError, score_folder
@@ -39,9 +48,18 @@ def score_folder_main(folder: Path, out: Path, sides: str | Path | None = None, 
         _error(str(exc), stderr)
         return 2
     try:
-        summary = score_folder(Path(folder), Path(out), sides=chosen, model_dir=Path(model) if model else None,
-                               jobs=jobs, engine=engine, scheduler=scheduler, progress=progress,
-                               overwrite=overwrite, stream=stderr)
+        summary = score_folder(
+            Path(folder),
+            Path(out),
+            sides=chosen,
+            model_dir=Path(model) if model else None,
+            jobs=jobs,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+            overwrite=overwrite,
+            stream=stderr,
+        )
     except BatchError as exc:
         _error(str(exc), stderr)
         return exc.code
@@ -57,16 +75,23 @@ def score_folder_main(folder: Path, out: Path, sides: str | Path | None = None, 
     return 130 if summary.interrupted else 0
 
 
-def report_main(results: Path, out: Path, max_articles: int | None = None, dispute: str | None = None,
-                stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def report_main(
+    results: Path,
+    out: Path,
+    max_articles: int | None = None,
+    dispute: str | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """``framing report RESULTS --out FILE.html [--max-articles N] [--dispute NAME]``."""
     from service.report import DEFAULT_MAX_ARTICLES, ReportError, write_report
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        summary = write_report(Path(results), Path(out), max_articles=max_articles or DEFAULT_MAX_ARTICLES,
-                               dispute=dispute)
+        summary = write_report(
+            Path(results), Path(out), max_articles=max_articles or DEFAULT_MAX_ARTICLES, dispute=dispute
+        )
     except ReportError as exc:
         _error(str(exc), stderr)
         return exc.code

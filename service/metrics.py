@@ -11,11 +11,16 @@ import os
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Counter("framing_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("framing_request_seconds", "HTTP request latency in seconds", ["route"],
-                    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+LATENCY = Histogram(
+    "framing_request_seconds",
+    "HTTP request latency in seconds",
+    ["route"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 PARAGRAPHS = Counter("framing_paragraphs_scored_total", "Paragraphs scored")
-MODEL = Gauge("framing_model_info", "The model version a worker serves (value 1)", ["version"],
-              multiprocess_mode="liveall")
+MODEL = Gauge(
+    "framing_model_info", "The model version a worker serves (value 1)", ["version"], multiprocess_mode="liveall"
+)
 
 
 def set_model_version(previous: str | None, version: str) -> None:

@@ -84,8 +84,13 @@ def _parse_csv(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[in
     columns = [h.strip().lower() for h in header]
     file_col = next((columns.index(c) for c in _FILE_COLUMNS if c in columns), None)
     if file_col is None or "outlet" not in columns:
-        return entries, [(1, f"{origin}: the header needs a 'file' (or 'path') column and an 'outlet' column, "
-                             f"found {', '.join(columns) or 'none'}")]
+        return entries, [
+            (
+                1,
+                f"{origin}: the header needs a 'file' (or 'path') column and an 'outlet' column, "
+                f"found {', '.join(columns) or 'none'}",
+            )
+        ]
     outlet_col = columns.index("outlet")
     url_col = columns.index("url") if "url" in columns else None
     date_col = columns.index("date") if "date" in columns else None
@@ -102,9 +107,12 @@ def _parse_csv(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[in
             if not key:
                 problems.append((line, f"{origin}: row has no file name"))
                 continue
-            source = Source(_text(row[outlet_col]), _text(row[url_col]) if url_col is not None else None,
-                            _text(row[date_col]) if date_col is not None else None,
-                            _text(row[sides_col]) if sides_col is not None else None)
+            source = Source(
+                _text(row[outlet_col]),
+                _text(row[url_col]) if url_col is not None else None,
+                _text(row[date_col]) if date_col is not None else None,
+                _text(row[sides_col]) if sides_col is not None else None,
+            )
             if key in entries and entries[key] != source:
                 problems.append((line, f"{origin}: {key} is listed twice with different values; the first is used"))
                 continue
@@ -145,12 +153,15 @@ def _parse_json(text: str, origin: str) -> tuple[dict[str, Source], list[tuple[i
         if outlet is not None and _text(outlet) is None and not (isinstance(outlet, str) and not outlet.strip()):
             problems.append((None, f"{origin}: entry {i + 1} ({key}): 'outlet' must be a string"))
             continue
-        entries.setdefault(key, Source(_text(outlet), _text(item.get("url")), _text(item.get("date")),
-                                       _text(item.get("sides"))))
+        entries.setdefault(
+            key, Source(_text(outlet), _text(item.get("url")), _text(item.get("date")), _text(item.get("sides")))
+        )
     return entries, problems
 
 
-def load_sources(directory: Path, rel_dir: tuple[str, ...]) -> tuple[list[SourcesFile], list[tuple[str, int | None, str]]]:
+def load_sources(
+    directory: Path, rel_dir: tuple[str, ...]
+) -> tuple[list[SourcesFile], list[tuple[str, int | None, str]]]:
     """The sources files in ``directory`` (if any) and the problems found in them.
 
     Problems are (relative path of the sources file, line or None, message).
@@ -200,8 +211,9 @@ def folder_sides(directory: Path) -> str | None:
         return None
 
 
-def resolve(rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: str | None = None,
-            sides: str | None = None) -> Source:
+def resolve(
+    rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: str | None = None, sides: str | None = None
+) -> Source:
     """Outlet, url, date and sides for the file at ``rel_parts`` (relative to the scored folder).
 
     ``chain`` lists the sources files that apply, outermost first; the nearest wins. ``sides``
@@ -215,5 +227,9 @@ def resolve(rel_parts: tuple[str, ...], chain: list[SourcesFile], own_outlet: st
     outlet = own_outlet or (listed.outlet if listed else None)
     if not outlet:
         outlet = rel_parts[0] if len(rel_parts) > 1 else UNKNOWN
-    return Source(outlet, listed.url if listed else None, listed.date if listed else None,
-                  (listed.sides if listed else None) or sides)
+    return Source(
+        outlet,
+        listed.url if listed else None,
+        listed.date if listed else None,
+        (listed.sides if listed else None) or sides,
+    )

@@ -21,9 +21,9 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from service import outlets
 
@@ -57,12 +57,12 @@ class Problem:
 class RawArticle:
     """One article as read from the folder, not yet decoded."""
 
-    path: str            # relative to the scored folder, '/'-separated
-    line: int | None     # the line of a .jsonl file, else None
-    kind: str            # text | html | jsonl
+    path: str  # relative to the scored folder, '/'-separated
+    line: int | None  # the line of a .jsonl file, else None
+    kind: str  # text | html | jsonl
     raw: bytes
-    digest: str          # content hash of ``raw``
-    outlet: str          # from metadata / subfolder / unknown; a .jsonl 'outlet' field overrides it
+    digest: str  # content hash of ``raw``
+    outlet: str  # from metadata / subfolder / unknown; a .jsonl 'outlet' field overrides it
     url: str | None = None
     date: str | None = None
     sides: str | None = None  # from the folder's settings: a dispute name or a sides file
@@ -86,6 +86,7 @@ def content_hash(raw: bytes) -> str:
 
 # --------------------------------------------------------------------------- decoding
 
+
 def _looks_binary(raw: bytes) -> bool:
     head = raw[:8192]
     if b"\x00" in head:
@@ -108,8 +109,9 @@ def decode_text(raw: bytes) -> str:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ArticleError("undecodable",
-                               f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+            raise ArticleError(
+                "undecodable", f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+            ) from None
     if not text.strip():
         raise ArticleError("empty", "empty: no text")
     return text
@@ -126,8 +128,9 @@ def extract_html(raw: bytes) -> tuple[str, dict]:
     import trafilatura
 
     try:
-        document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False,
-                                               include_tables=False, include_images=False)
+        document = trafilatura.bare_extraction(
+            raw, with_metadata=True, include_comments=False, include_tables=False, include_images=False
+        )
     except Exception as exc:  # trafilatura or lxml choking on a page is a bad input, not a crash
         raise ArticleError("unreadable-html", f"cannot extract the article: {type(exc).__name__}: {exc}") from None
     body = (getattr(document, "text", None) or "") if document is not None else ""
@@ -164,7 +167,9 @@ def parse_jsonl_line(raw: bytes) -> tuple[str, dict]:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ArticleError("undecodable", "'text' holds an unpaired surrogate escape (\\ud8xx); not valid Unicode") from None
+        raise ArticleError(
+            "undecodable", "'text' holds an unpaired surrogate escape (\\ud8xx); not valid Unicode"
+        ) from None
     fields = {}
     for name in JSONL_FIELDS:
         value = data.get(name)
@@ -194,6 +199,7 @@ def article_text(kind: str, raw: bytes) -> tuple[str, dict]:
 
 
 # --------------------------------------------------------------------------- walking
+
 
 def _entries(directory: Path) -> Iterator[os.DirEntry]:
     """A directory's entries: sorted by name when there are up to _SORT_LIMIT of them, else in
@@ -271,8 +277,15 @@ class Walker:
             if isinstance(item, int):
                 yield item
 
-    def _walk(self, directory: Path, rel_dir: tuple[str, ...], chain: list, depth: int, count_only: bool,
-              sides: str | None = None):
+    def _walk(
+        self,
+        directory: Path,
+        rel_dir: tuple[str, ...],
+        chain: list,
+        depth: int,
+        count_only: bool,
+        sides: str | None = None,
+    ):
         if depth > _MAX_DEPTH:
             if not count_only:
                 yield Problem(_rel(rel_dir), None, "too-deep", f"folder nested deeper than {_MAX_DEPTH}; skipped")
@@ -305,8 +318,9 @@ class Walker:
                 if is_link and not is_file:
                     if not count_only:
                         kind = "symlink" if os.path.isdir(entry.path) else "unreadable"
-                        message = ("symbolic link to a folder; not followed" if kind == "symlink"
-                                   else "broken symbolic link")
+                        message = (
+                            "symbolic link to a folder; not followed" if kind == "symlink" else "broken symbolic link"
+                        )
                         yield Problem(_rel(parts), None, kind, message)
                     continue
                 if name in outlets.METADATA_FILES or name == outlets.SIDES_FILE:
@@ -326,14 +340,16 @@ class Walker:
                     continue
                 if kind is None:
                     suffix = os.path.splitext(name)[1] or "no extension"
-                    yield Problem(_rel(parts), None, "unsupported",
-                                  f"unsupported file kind ({suffix}); supported: {SUPPORTED}")
+                    yield Problem(
+                        _rel(parts), None, "unsupported", f"unsupported file kind ({suffix}); supported: {SUPPORTED}"
+                    )
                     continue
                 yield from self._read(Path(entry.path), parts, kind, chain, sides)
         except OSError as exc:
             if not count_only:
-                yield Problem(_rel(rel_dir) or ".", None, "unreadable",
-                              f"cannot list the folder: {exc.strerror or exc}")
+                yield Problem(
+                    _rel(rel_dir) or ".", None, "unreadable", f"cannot list the folder: {exc.strerror or exc}"
+                )
         for name in sorted(subfolders):
             yield from self._walk(directory / name, rel_dir + (name,), chain, depth + 1, count_only, sides)
 
@@ -349,8 +365,9 @@ class Walker:
                         yield item
                         continue
                     number, raw = item
-                    yield RawArticle(rel, number, kind, raw, content_hash(raw), source.outlet, source.url, source.date,
-                                     source.sides)
+                    yield RawArticle(
+                        rel, number, kind, raw, content_hash(raw), source.outlet, source.url, source.date, source.sides
+                    )
             except OSError as exc:
                 yield Problem(rel, None, "unreadable", f"cannot read: {exc.strerror or exc}")
                 return
@@ -369,9 +386,10 @@ class Walker:
         if not raw.strip():
             yield Problem(rel, None, "empty", "empty: no text")
             return
-        yield RawArticle(rel, None, kind, raw, content_hash(raw), source.outlet, source.url, source.date,
-                         source.sides)
+        yield RawArticle(rel, None, kind, raw, content_hash(raw), source.outlet, source.url, source.date, source.sides)
 
 
-def walk(root: Path, exclude: Iterable[Path] = (), max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawArticle | Problem]:
+def walk(
+    root: Path, exclude: Iterable[Path] = (), max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawArticle | Problem]:
     return iter(Walker(root, exclude, max_bytes))

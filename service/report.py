@@ -34,10 +34,10 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from model.disputes import NO_SIDE_WARNING
 from service.batch import LOADED_LABELS, directions_of_columns, unflatten
@@ -71,14 +71,18 @@ class ReportSummary:
     other_disputes: collections.Counter = field(default_factory=collections.Counter)
 
     def lines(self) -> list[str]:
-        lines = [f"report on {_count(self.paragraphs, 'paragraph')} of {self.dispute} in "
-                 f"{_count(self.articles, 'article')} from {_count(self.outlets, 'outlet')}: {self.out}"]
+        lines = [
+            f"report on {_count(self.paragraphs, 'paragraph')} of {self.dispute} in "
+            f"{_count(self.articles, 'article')} from {_count(self.outlets, 'outlet')}: {self.out}"
+        ]
         if self.other_disputes:
             others = ", ".join(f"{name} ({n})" for name, n in self.other_disputes.most_common())
             lines.append(f"the results also hold other disputes ({others}); --dispute NAME reports on one")
         if self.articles_shown < self.articles:
-            lines.append(f"the article table shows the {self.articles_shown} articles with the highest mean framing "
-                         f"score (of {self.articles})")
+            lines.append(
+                f"the article table shows the {self.articles_shown} articles with the highest mean framing "
+                f"score (of {self.articles})"
+            )
         if self.skipped_rows:
             kinds = ", ".join(f"{n} {why}" for why, n in self.skipped_rows.most_common())
             lines.append(f"skipped {sum(self.skipped_rows.values())} rows of {self.results} ({kinds})")
@@ -86,6 +90,7 @@ class ReportSummary:
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -115,8 +120,10 @@ def _read_csv(path: Path) -> Iterator[dict | str]:
             raise ReportError(f"{path} is not a CSV file written by score-folder") from None
         directions = directions_of_columns(header)
         if "path" not in header or "direction.label" not in header or len(directions) != 4:
-            raise ReportError(f"{path} does not have the columns score-folder writes (path, direction.label, "
-                              f"direction.probabilities.*, ...)")
+            raise ReportError(
+                f"{path} does not have the columns score-folder writes (path, direction.label, "
+                f"direction.probabilities.*, ...)"
+            )
         while True:
             try:
                 cells = next(reader)
@@ -152,6 +159,7 @@ def read_results(path: Path) -> Iterator[dict | str]:
 
 # --------------------------------------------------------------------------- figures
 
+
 def _phrase(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
@@ -180,7 +188,7 @@ class Stats:
                 self.phrases = collections.Counter()
             self.phrases.update(spans)
 
-    def merge(self, other: "Stats") -> None:
+    def merge(self, other: Stats) -> None:
         self.n += other.n
         self.lean_sum += other.lean_sum
         self.lean_sq += other.lean_sq
@@ -199,14 +207,22 @@ class Stats:
     def shares(self) -> dict:
         n = self.n
         d, l = self.directions, self.loaded
-        return {"directions": [c / n for c in d], "voice_a": (d[0] + d[2]) / n, "voice_b": (d[1] + d[2]) / n,
-                "quoted": l[1] / n, "editorial": l[2] / n, "framing": self.framing_sum / n}
+        return {
+            "directions": [c / n for c in d],
+            "voice_a": (d[0] + d[2]) / n,
+            "voice_b": (d[1] + d[2]) / n,
+            "quoted": l[1] / n,
+            "editorial": l[2] / n,
+            "framing": self.framing_sum / n,
+        }
 
     def top_phrases(self, k: int) -> list[tuple[str, str, int]]:
         if not self.phrases:
             return []
-        return [(text, voice, count) for (text, voice), count in
-                sorted(self.phrases.items(), key=lambda item: (-item[1], item[0]))[:k]]
+        return [
+            (text, voice, count)
+            for (text, voice), count in sorted(self.phrases.items(), key=lambda item: (-item[1], item[0]))[:k]
+        ]
 
 
 def _t_quantile(df: int) -> float:
@@ -326,9 +342,11 @@ def profile(rows, dispute: str | None = None) -> Profile:
             framing = float(row["framing_score"])
             path = row["path"]
             outlet = row.get("outlet") or "unknown"
-            spans = [(_phrase(s["text"]), s["voice"]) for s in row["loaded"].get("spans") or []
-                     if isinstance(s, dict) and isinstance(s.get("text"), str) and s.get("voice") in ("quoted",
-                                                                                                      "editorial")]
+            spans = [
+                (_phrase(s["text"]), s["voice"])
+                for s in row["loaded"].get("spans") or []
+                if isinstance(s, dict) and isinstance(s.get("text"), str) and s.get("voice") in ("quoted", "editorial")
+            ]
             key = (path, row.get("line"), row.get("article_hash"))
         except (KeyError, TypeError, ValueError, AttributeError):
             skipped["missing or bad fields"] += 1
@@ -361,8 +379,9 @@ def profile(rows, dispute: str | None = None) -> Profile:
         article = articles.get(key)
         if article is None:
             line = row.get("line")
-            article = articles[key] = Article(path, line if isinstance(line, int) else None, str(outlet),
-                                              row.get("id"), Stats())
+            article = articles[key] = Article(
+                path, line if isinstance(line, int) else None, str(outlet), row.get("id"), Stats()
+            )
         article.stats.add(lean, framing, index[label], loaded, spans)
         versions[str(row.get("model_version"))] += 1
         paragraphs += 1
@@ -387,12 +406,18 @@ def profile(rows, dispute: str | None = None) -> Profile:
 
 # --------------------------------------------------------------------------- plots
 
-_COLOURS = {"a": "#2f6db5", "b": "#d9822b", "mutual": "#8a5fb0", "none": "#b9bfca",
-            "editorial": "#c0392b", "quoted": "#2a9d8f"}
+_COLOURS = {
+    "a": "#2f6db5",
+    "b": "#d9822b",
+    "mutual": "#8a5fb0",
+    "none": "#b9bfca",
+    "editorial": "#c0392b",
+    "quoted": "#2a9d8f",
+}
 
 
 def _label(text: str, width: int = 38) -> str:
-    return text if len(text) <= width else text[:width - 1] + "\u2026"
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def _svg(figure, salt: str) -> str:
@@ -402,7 +427,7 @@ def _svg(figure, salt: str) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _figure(rows: int):
@@ -429,10 +454,26 @@ def plot_lean(outlets: list[Outlet], sides: tuple[str, str]) -> str:
     axes.set_ylim(-0.7, len(ordered) - 0.3)
     a, b = sides
     axes.set_xlabel("mean lean, with its 95% interval")
-    axes.text(0.0, 1.01, f"\u2190 {b} blames {a}", transform=axes.transAxes, ha="left", va="bottom",
-              fontsize=8, color=_COLOURS["b"])
-    axes.text(1.0, 1.01, f"{a} blames {b} \u2192", transform=axes.transAxes, ha="right", va="bottom",
-              fontsize=8, color=_COLOURS["a"])
+    axes.text(
+        0.0,
+        1.01,
+        f"\u2190 {b} blames {a}",
+        transform=axes.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color=_COLOURS["b"],
+    )
+    axes.text(
+        1.0,
+        1.01,
+        f"{a} blames {b} \u2192",
+        transform=axes.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color=_COLOURS["a"],
+    )
     axes.grid(axis="x", color="#e3e6ec", linewidth=0.6)
     axes.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -448,15 +489,20 @@ def plot_loaded(outlets: list[Outlet]) -> str:
     height = 0.38
     editorial = [100 * o.stats.shares()["editorial"] for o in ordered]
     quoted = [100 * o.stats.shares()["quoted"] for o in ordered]
-    axes.barh([y + height / 2 for y in ys], editorial, height=height, color=_COLOURS["editorial"],
-              label="editorial (outlet's own voice)")
-    axes.barh([y - height / 2 for y in ys], quoted, height=height, color=_COLOURS["quoted"],
-              label="quoted only")
+    axes.barh(
+        [y + height / 2 for y in ys],
+        editorial,
+        height=height,
+        color=_COLOURS["editorial"],
+        label="editorial (outlet's own voice)",
+    )
+    axes.barh([y - height / 2 for y in ys], quoted, height=height, color=_COLOURS["quoted"], label="quoted only")
     axes.set_yticks(ys, [_label(o.name) for o in ordered])
     axes.set_xlabel("% of paragraphs with loaded language")
     axes.set_xlim(0, max(editorial + quoted + [10]) * 1.1)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=2,
-                frameon=False, fontsize=8)
+    axes.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=2, frameon=False, fontsize=8
+    )
     axes.grid(axis="x", color="#e3e6ec", linewidth=0.6)
     axes.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -477,14 +523,16 @@ def plot_directions(outlets: list[Outlet], directions: tuple[str, ...]) -> str:
     axes.set_yticks(ys, [_label(o.name) for o in ordered])
     axes.set_xlim(0, 100)
     axes.set_xlabel("% of paragraphs by direction (who blames whom)")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=4,
-                frameon=False, fontsize=8)
+    axes.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.28 - 0.6 / max(len(ordered), 1)), ncol=4, frameon=False, fontsize=8
+    )
     for spine in ("top", "right"):
         axes.spines[spine].set_visible(False)
     return _svg(figure, "directions")
 
 
 # --------------------------------------------------------------------------- HTML
+
 
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
@@ -505,7 +553,9 @@ def _num(column: str, value: float, shown: str, extra: str = "") -> str:
 def _phrases_cell(phrases: list[tuple[str, str, int]]) -> str:
     if not phrases:
         return '<td class="phrases" data-col="phrases"></td>'
-    items = "; ".join(f'{_e(text)} <span class="ci">({voice[0]}) \u00d7{count}</span>' for text, voice, count in phrases)
+    items = "; ".join(
+        f'{_e(text)} <span class="ci">({voice[0]}) \u00d7{count}</span>' for text, voice, count in phrases
+    )
     return f'<td class="phrases" data-col="phrases">{items}</td>'
 
 
@@ -525,7 +575,7 @@ def _lean_cell(stats: Stats, interval, method: str) -> str:
 def _figure_cells(stats: Stats, directions: tuple[str, ...], phrases: int) -> str:
     shares = stats.shares()
     cells = []
-    for name, key, value in zip(directions, ("dir_a", "dir_b", "dir_mutual", "dir_none"), shares["directions"]):
+    for key, value in zip(("dir_a", "dir_b", "dir_mutual", "dir_none"), shares["directions"]):
         cells.append(_num(key, value, _pct(value)))
     cells.append(_num("voice_a", shares["voice_a"], _pct(shares["voice_a"])))
     cells.append(_num("voice_b", shares["voice_b"], _pct(shares["voice_b"])))
@@ -538,8 +588,12 @@ def _figure_cells(stats: Stats, directions: tuple[str, ...], phrases: int) -> st
 
 def _head(first: list[str], directions: tuple[str, ...], sides: tuple[str, str]) -> str:
     a, b = sides
-    names = first + ["mean lean [95%]"] + [d.replace("->", " \u2192 ") for d in directions] + [
-        f"voice {a}", f"voice {b}", "editorial", "quoted", "framing", "top loaded phrases"]
+    names = (
+        first
+        + ["mean lean [95%]"]
+        + [d.replace("->", " \u2192 ") for d in directions]
+        + [f"voice {a}", f"voice {b}", "editorial", "quoted", "framing", "top loaded phrases"]
+    )
     return "<thead><tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr></thead>"
 
 
@@ -553,9 +607,14 @@ def outlet_table(profile_: Profile) -> str:
             + _num("articles", len(outlet.counts), str(len(outlet.counts)))
             + _num("paragraphs", stats.n, str(stats.n))
             + _lean_cell(stats, outlet.interval, outlet.interval_method)
-            + _figure_cells(stats, profile_.directions, OUTLET_PHRASES) + "</tr>")
-    return (f'<table id="outlets" class="sortable">{_head(["outlet", "articles", "paragraphs"], profile_.directions, sides)}'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+            + _figure_cells(stats, profile_.directions, OUTLET_PHRASES)
+            + "</tr>"
+        )
+    return (
+        '<table id="outlets" class="sortable">'
+        f"{_head(['outlet', 'articles', 'paragraphs'], profile_.directions, sides)}"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def article_table(profile_: Profile, articles: list[Article]) -> str:
@@ -569,28 +628,51 @@ def article_table(profile_: Profile, articles: list[Article]) -> str:
             f'<td data-col="article" title="{_e(article.id or "")}">{_e(article.name)}</td>'
             + _num("paragraphs", stats.n, str(stats.n))
             + _lean_cell(stats, paragraph_interval(stats), "paragraphs")
-            + _figure_cells(stats, profile_.directions, ARTICLE_PHRASES) + "</tr>")
-    return (f'<table id="articles" class="sortable">{_head(["outlet", "article", "paragraphs"], profile_.directions, sides)}'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+            + _figure_cells(stats, profile_.directions, ARTICLE_PHRASES)
+            + "</tr>"
+        )
+    return (
+        '<table id="articles" class="sortable">'
+        f"{_head(['outlet', 'article', 'paragraphs'], profile_.directions, sides)}"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _definitions(sides: tuple[str, str]) -> str:
     a, b = sides
     items = [
-        ("lean", f"per paragraph P({a}\u2192{b}) \u2212 P({b}\u2192{a}), from \u22121 to +1; positive: the paragraph "
-                 f"carries {a}'s blame of {b}. The mean is over paragraphs."),
-        ("95% interval", "for an outlet, articles are treated as clusters (a cluster-robust interval of the mean "
-                         "over its articles' paragraphs); with one article, and for single articles, the paragraphs "
-                         "are treated as independent. Wide intervals mean few articles."),
-        ("direction shares", "the share of paragraphs whose most likely direction is each label "
-                             "(who blames whom; mutual: both ways; none: no blame between the sides)."),
-        ("voice share", f"voice {a}: the share of paragraphs giving {a}'s blame a voice ({a}\u2192{b} or mutual); "
-                        f"voice {b} likewise."),
-        ("editorial / quoted", "the share of paragraphs labelled editorial (the outlet's own words are loaded) and "
-                               "quoted (loaded words only inside quotes or attributed speech)."),
+        (
+            "lean",
+            f"per paragraph P({a}\u2192{b}) \u2212 P({b}\u2192{a}), from \u22121 to +1; positive: the paragraph "
+            f"carries {a}'s blame of {b}. The mean is over paragraphs.",
+        ),
+        (
+            "95% interval",
+            "for an outlet, articles are treated as clusters (a cluster-robust interval of the mean "
+            "over its articles' paragraphs); with one article, and for single articles, the paragraphs "
+            "are treated as independent. Wide intervals mean few articles.",
+        ),
+        (
+            "direction shares",
+            "the share of paragraphs whose most likely direction is each label "
+            "(who blames whom; mutual: both ways; none: no blame between the sides).",
+        ),
+        (
+            "voice share",
+            f"voice {a}: the share of paragraphs giving {a}'s blame a voice ({a}\u2192{b} or mutual); "
+            f"voice {b} likewise.",
+        ),
+        (
+            "editorial / quoted",
+            "the share of paragraphs labelled editorial (the outlet's own words are loaded) and "
+            "quoted (loaded words only inside quotes or attributed speech).",
+        ),
         ("framing", "the mean framing score (0: neutral and factual, 1: one-sided and charged)."),
-        ("top loaded phrases", "the loaded words and phrases found most often, with their voice: (e) editorial, "
-                               "(q) quoted, and how many times."),
+        (
+            "top loaded phrases",
+            "the loaded words and phrases found most often, with their voice: (e) editorial, "
+            "(q) quoted, and how many times.",
+        ),
     ]
     return "<dl>" + "".join(f"<dt>{_e(t)}</dt><dd>{_e(d)}</dd>" for t, d in items) + "</dl>"
 
@@ -601,54 +683,85 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
     outlets = list(profile_.outlets.values())
     plotted = sorted(outlets, key=lambda o: (-o.stats.n, o.name))[:PLOT_OUTLETS]
     plots = [
-        ("lean", plot_lean(plotted, sides),
-         f"Mean lean by outlet. Right of zero: more of {sides[0]}'s blame of {sides[1]}; left: the reverse."),
-        ("loaded", plot_loaded(plotted), "Loaded language by outlet: editorial (the outlet's own voice) and "
-                                         "quoted only, as a share of the outlet's paragraphs."),
+        (
+            "lean",
+            plot_lean(plotted, sides),
+            f"Mean lean by outlet. Right of zero: more of {sides[0]}'s blame of {sides[1]}; left: the reverse.",
+        ),
+        (
+            "loaded",
+            plot_loaded(plotted),
+            "Loaded language by outlet: editorial (the outlet's own voice) and "
+            "quoted only, as a share of the outlet's paragraphs.",
+        ),
         ("directions", plot_directions(plotted, profile_.directions), "Who blames whom, by outlet."),
     ]
-    figures = "".join(f'<figure id="plot-{name}"{" class=wide" if name == "directions" else ""}>{svg}'
-                      f'<figcaption>{_e(caption)}</figcaption></figure>' for name, svg, caption in plots)
+    figures = "".join(
+        f'<figure id="plot-{name}"{" class=wide" if name == "directions" else ""}>{svg}'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+        for name, svg, caption in plots
+    )
     ordered = sorted(profile_.articles, key=lambda a: (a.outlet, a.path, a.line if a.line is not None else -1))
     if len(ordered) > max_articles:
         keep = sorted(ordered, key=lambda a: -a.stats.framing_sum / a.stats.n)[:max_articles]
         chosen = {id(a) for a in keep}
         ordered = [a for a in ordered if id(a) in chosen]
-        articles_note = (f"The {len(ordered)} articles (of {len(profile_.articles)}) with the highest mean framing "
-                         f"score; every paragraph's figures are in {results.name}. Click a column to sort.")
+        articles_note = (
+            f"The {len(ordered)} articles (of {len(profile_.articles)}) with the highest mean framing "
+            f"score; every paragraph's figures are in {results.name}. Click a column to sort."
+        )
     else:
         articles_note = "One row per article; click a column to sort."
     versions = ", ".join(v for v, _ in profile_.model_versions.most_common())
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    meta = (f"From {_e(results.name)} \u00b7 sides: {_e(sides[0])} (A) and {_e(sides[1])} (B) \u00b7 model "
-            f"{_e(versions)} \u00b7 generated {generated}")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    meta = (
+        f"From {_e(results.name)} \u00b7 sides: {_e(sides[0])} (A) and {_e(sides[1])} (B) \u00b7 model "
+        f"{_e(versions)} \u00b7 generated {generated}"
+    )
     total = Stats()
     for outlet in outlets:
         total.merge(outlet.stats)
-    facts = [("outlets", len(outlets)), ("articles", len(profile_.articles)), ("paragraphs", profile_.paragraphs),
-             ("mean lean", _signed(total.mean_lean)), ("editorial", _pct(total.shares()["editorial"])),
-             ("quoted", _pct(total.shares()["quoted"]))]
+    facts = [
+        ("outlets", len(outlets)),
+        ("articles", len(profile_.articles)),
+        ("paragraphs", profile_.paragraphs),
+        ("mean lean", _signed(total.mean_lean)),
+        ("editorial", _pct(total.shares()["editorial"])),
+        ("quoted", _pct(total.shares()["quoted"])),
+    ]
     facts_html = "".join(f'<div class="fact" data-fact="{_e(k)}"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in facts)
     notes = []
     if len(outlets) > len(plotted):
-        notes.append(f"The plots show the {len(plotted)} outlets with the most paragraphs; the table has all "
-                     f"{len(outlets)}.")
+        notes.append(
+            f"The plots show the {len(plotted)} outlets with the most paragraphs; the table has all {len(outlets)}."
+        )
     if profile_.other_disputes:
         others = ", ".join(f"{name} ({_count(n, 'paragraph')})" for name, n in profile_.other_disputes.most_common())
-        notes.append(f"This report is on {profile_.dispute}. The results also hold {others}: "
-                     f"'framing report {results.name} --dispute NAME' reports on one of them.")
+        notes.append(
+            f"This report is on {profile_.dispute}. The results also hold {others}: "
+            f"'framing report {results.name} --dispute NAME' reports on one of them."
+        )
     if profile_.skipped:
         kinds = ", ".join(f"{n} {why}" for why, n in profile_.skipped.most_common())
         notes.append(f"Skipped {sum(profile_.skipped.values())} rows of the results ({kinds}).")
     if len(profile_.model_versions) > 1:
-        notes.append("The results mix several model versions; figures from different versions are not strictly "
-                     "comparable.")
+        notes.append(
+            "The results mix several model versions; figures from different versions are not strictly comparable."
+        )
     page = PAGE.substitute(
-        title=_e("Source-bias profile by outlet"), style=STYLE, script=SCRIPT, meta=meta, facts=facts_html,
-        notes="".join(f'<p class="note">{_e(n)}</p>' for n in notes), plots=figures,
-        outlet_table=outlet_table(profile_), articles_note=_e(articles_note),
-        article_table=article_table(profile_, ordered), definitions=_definitions(sides),
-        drilldown=drilldown(results, profile_))
+        title=_e("Source-bias profile by outlet"),
+        style=STYLE,
+        script=SCRIPT,
+        meta=meta,
+        facts=facts_html,
+        notes="".join(f'<p class="note">{_e(n)}</p>' for n in notes),
+        plots=figures,
+        outlet_table=outlet_table(profile_),
+        articles_note=_e(articles_note),
+        article_table=article_table(profile_, ordered),
+        definitions=_definitions(sides),
+        drilldown=drilldown(results, profile_),
+    )
     return page, len(ordered)
 
 
@@ -676,11 +789,15 @@ def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARA
         rows = [r for _, _, r in sorted(best.get(outlet.name, []), key=lambda item: item[:2], reverse=True)]
         items = "".join(
             f'<li><span class="labels">{_e(r["direction"])} · loaded {_e(r["loaded"])} '
-            f'· framing {r["framing_score"]:.2f} · {_e(r["path"])} ¶{r["paragraph"]}</span>'
-            f'<p>{_highlight(r["text"], r["spans"])}</p></li>' for r in rows)
+            f"· framing {r['framing_score']:.2f} · {_e(r['path'])} ¶{r['paragraph']}</span>"
+            f"<p>{_highlight(r['text'], r['spans'])}</p></li>"
+            for r in rows
+        )
         shown = f"the {len(rows)} most framed of {_count(outlet.stats.n, 'paragraph')}"
-        parts.append(f'<details class="outlet" data-outlet="{_e(outlet.name)}"><summary>{_e(outlet.name)} '
-                     f'<span class="ci">({shown})</span></summary><ol>{items}</ol></details>')
+        parts.append(
+            f'<details class="outlet" data-outlet="{_e(outlet.name)}"><summary>{_e(outlet.name)} '
+            f'<span class="ci">({shown})</span></summary><ol>{items}</ol></details>'
+        )
     return "".join(parts)
 
 
@@ -689,10 +806,16 @@ def _shown_row(row, directions: tuple[str, ...]) -> dict | None:
     try:
         if tuple(row["direction"]["probabilities"]) != tuple(directions) or row_dispute(row) is None:
             return None
-        return {"outlet": row.get("outlet") or "unknown", "framing_score": float(row["framing_score"]),
-                "direction": row["direction"]["label"], "loaded": row["loaded"]["label"],
-                "spans": list(row["loaded"]["spans"]), "text": str(row["text"]), "path": str(row["path"]),
-                "paragraph": int(row["paragraph"])}
+        return {
+            "outlet": row.get("outlet") or "unknown",
+            "framing_score": float(row["framing_score"]),
+            "direction": row["direction"]["label"],
+            "loaded": row["loaded"]["label"],
+            "spans": list(row["loaded"]["spans"]),
+            "text": str(row["text"]),
+            "path": str(row["path"]),
+            "paragraph": int(row["paragraph"]),
+        }
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -703,16 +826,17 @@ def _highlight(text: str, spans: list[dict]) -> str:
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < at:
             continue
-        out.append(_e(text[at:span["start"]]))
+        out.append(_e(text[at : span["start"]]))
         voice = "editorial" if span["voice"] == "editorial" else "quoted"
-        out.append(f'<mark class="{voice}">{_e(text[span["start"]:span["end"]])}</mark>')
+        out.append(f'<mark class="{voice}">{_e(text[span["start"] : span["end"]])}</mark>')
         at = span["end"]
     out.append(_e(text[at:]))
     return "".join(out)
 
 
-def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES,
-                 dispute: str | None = None) -> ReportSummary:
+def write_report(
+    results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_ARTICLES, dispute: str | None = None
+) -> ReportSummary:
     """Read score-folder ``results`` and write the HTML profile to ``out``; raises ``ReportError``."""
     results, out = Path(results), Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -742,5 +866,14 @@ def write_report(results: Path, out: Path, *, max_articles: int = DEFAULT_MAX_AR
         tmp.replace(out)
     except OSError as exc:
         raise ReportError(f"cannot write {out}: {exc.strerror or exc}", 1) from None
-    return ReportSummary(results, out, len(aggregated.outlets), len(aggregated.articles), aggregated.paragraphs,
-                         shown, aggregated.skipped, aggregated.dispute, aggregated.other_disputes)
+    return ReportSummary(
+        results,
+        out,
+        len(aggregated.outlets),
+        len(aggregated.articles),
+        aggregated.paragraphs,
+        shown,
+        aggregated.skipped,
+        aggregated.dispute,
+        aggregated.other_disputes,
+    )

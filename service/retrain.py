@@ -12,7 +12,6 @@ state change is an atomic file replace. A job whose process died is reported ``f
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import subprocess
@@ -20,14 +19,16 @@ import sys
 import tempfile
 import traceback
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
+from filelock import FileLock
 
 from model.store import ModelStoreError, current_version, read_manifest, set_current
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def jobs_dir(store: Path) -> Path:
@@ -63,8 +64,11 @@ def read_job(store: Path, job_id: str) -> dict:
     except FileNotFoundError:
         raise KeyError(job_id) from None
     if job["state"] in ("queued", "running") and job.get("pid") and not _alive(job["pid"]):
-        job.update(state="failed", finished_at=job.get("finished_at") or _now(),
-                   reason="the retrain process ended without finishing (killed or crashed); the current model is unchanged")
+        job.update(
+            state="failed",
+            finished_at=job.get("finished_at") or _now(),
+            reason="the retrain process ended without finishing (killed or crashed); the current model is unchanged",
+        )
     return job
 
 
@@ -85,11 +89,17 @@ def _alive(pid: int) -> bool:
 def start_job(store: Path, labels_dir: Path, margin: float, force: bool) -> dict:
     job = {"id": uuid.uuid4().hex[:16], "state": "queued", "created_at": _now(), "force": force}
     write_job(store, job)
-    env = dict(os.environ, FRAMING_MODEL_DIR=str(store), FRAMING_LABELS_DIR=str(labels_dir),
-               FRAMING_RETRAIN_MARGIN=str(margin))
-    process = subprocess.Popen([sys.executable, "-m", "service.retrain", job["id"]] + (["--force"] if force else []),
-                               env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    env = dict(
+        os.environ, FRAMING_MODEL_DIR=str(store), FRAMING_LABELS_DIR=str(labels_dir), FRAMING_RETRAIN_MARGIN=str(margin)
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.retrain", job["id"]] + (["--force"] if force else []),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     job["pid"] = process.pid
     write_job(store, job)
     return job
@@ -105,11 +115,9 @@ def run_job(job_id: str, force: bool) -> int:
     margin = float(os.environ.get("FRAMING_RETRAIN_MARGIN", "0.05"))
     job = read_job(store, job_id)
     job.update(pid=os.getpid())
-    lock_path = jobs_dir(store) / ".retrain.lock"
-    with open(lock_path, "a") as lock:
-        job.update(state="queued", reason="waiting for another retrain to finish")
-        write_job(store, job)
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    job.update(state="queued", reason="waiting for another retrain to finish")
+    write_job(store, job)
+    with FileLock(jobs_dir(store) / ".retrain.lock"):
         job.update(state="running", reason=None, started_at=_now())
         write_job(store, job)
         try:
@@ -123,8 +131,13 @@ def run_job(job_id: str, force: bool) -> int:
             why = why if ok else f"{why} (retrain with force to override)"
             if ok or force:
                 set_current(store, version)
-            job.update(state="succeeded", version=version, made_current=bool(ok or force),
-                       metrics=manifest["metrics"], reason=why if ok else f"{why} (forced)" if force else why)
+            job.update(
+                state="succeeded",
+                version=version,
+                made_current=bool(ok or force),
+                metrics=manifest["metrics"],
+                reason=why if ok else f"{why} (forced)" if force else why,
+            )
         except Exception as exc:  # the job reports why; the current model is untouched
             reason = _reason(exc)
             job.update(state="failed", reason=reason, error_type=type(exc).__name__)

@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from model.results import LOADED_LABELS
 
-EXAMPLE_TEXT = ("Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "
-                "\u201cdrag the Afghan people into a needless conflict.\u201d")
+EXAMPLE_TEXT = (
+    "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "
+    "\u201cdrag the Afghan people into a needless conflict.\u201d"
+)
 
 
 MAX_CONTEXT = 20
@@ -25,13 +27,23 @@ class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
     text: str = Field(description="One paragraph.")
     sides: list[SideIn] | str | None = Field(
-        default=None, description="'auto' (the default: the dispute whose sides the paragraph names), a dispute "
-                                  "name (see GET /v1/sides), or the dispute's two sides, A first.")
-    explain: int = Field(default=0, ge=0, le=50, description="How many pushing features to list per head (0: none); "
-                                                              "with explanations the result carries attributions.")
-    context: list[str] | None = Field(default=None, max_length=MAX_CONTEXT,
-                                      description="The article's paragraphs before this one, in order: the result "
-                                                  "carries attributions, a pronoun resolved to a speaker named there.")
+        default=None,
+        description="'auto' (the default: the dispute whose sides the paragraph names), a dispute "
+        "name (see GET /v1/sides), or the dispute's two sides, A first.",
+    )
+    explain: int = Field(
+        default=0,
+        ge=0,
+        le=50,
+        description="How many pushing features to list per head (0: none); "
+        "with explanations the result carries attributions.",
+    )
+    context: list[str] | None = Field(
+        default=None,
+        max_length=MAX_CONTEXT,
+        description="The article's paragraphs before this one, in order: the result "
+        "carries attributions, a pronoun resolved to a speaker named there.",
+    )
 
 
 class BatchItem(BaseModel):
@@ -41,14 +53,22 @@ class BatchItem(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"items": [{"id": "p1", "text": EXAMPLE_TEXT}, {"id": "p2", "text": "Talks resume on Monday."}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"items": [{"id": "p1", "text": EXAMPLE_TEXT}, {"id": "p2", "text": "Talks resume on Monday."}]}
+            ]
+        },
+    )
     items: list[BatchItem] = Field(min_length=1)
     sides: list[SideIn] | str | None = Field(
-        default=None, description="'auto' (the default: detected per paragraph), a dispute name, or two sides, A first.")
+        default=None, description="'auto' (the default: detected per paragraph), a dispute name, or two sides, A first."
+    )
     explain: int = Field(default=0, ge=0, le=50)
-    context: list[str] | None = Field(default=None, max_length=MAX_CONTEXT,
-                                      description="The article's paragraphs before these items (see /v1/score).")
+    context: list[str] | None = Field(
+        default=None, max_length=MAX_CONTEXT, description="The article's paragraphs before these items (see /v1/score)."
+    )
 
 
 class Distribution(BaseModel):
@@ -77,7 +97,9 @@ class Push(BaseModel):
 class Explanation(BaseModel):
     direction: list[Push]
     loaded: list[Push]
-    said: list[str] = Field(default=[], description="The attributions in words: 'Mujahid (afghanistan) blames pakistan'.")
+    said: list[str] = Field(
+        default=[], description="The attributions in words: 'Mujahid (afghanistan) blames pakistan'."
+    )
 
 
 class Speaker(BaseModel):
@@ -116,7 +138,8 @@ class ScoreResult(BaseModel):
     warning: str | None = None
     too_short: bool | None = Field(default=None, description="True when the paragraph has too few words to judge.")
     attributions: list[Attribution] | None = Field(
-        default=None, description="Who speaks, for which side, blaming whom (with explain or context).")
+        default=None, description="Who speaks, for which side, blaming whom (with explain or context)."
+    )
     explanation: Explanation | None = None
 
 
@@ -144,9 +167,19 @@ class SpanIn(BaseModel):
 
 
 class LabelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "text": EXAMPLE_TEXT, "direction": "pakistan->afghanistan", "loaded": "quoted",
-        "spans": [{"start": 56, "end": 67, "text": "war economy", "voice": "quoted"}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": EXAMPLE_TEXT,
+                    "direction": "pakistan->afghanistan",
+                    "loaded": "quoted",
+                    "spans": [{"start": 56, "end": 67, "text": "war economy", "voice": "quoted"}],
+                }
+            ]
+        },
+    )
     id: str | None = Field(default=None, max_length=200, description="Default: a new unique id.")
     text: str
     source: str | None = Field(default=None, max_length=500, description="Article or origin; default 'api'.")
@@ -184,6 +217,37 @@ class RetrainJob(BaseModel):
     made_current: bool | None = None
     metrics: dict | None = None
     reason: str | None = None
+
+
+class QueueGuess(BaseModel):
+    direction: str
+    loaded: Literal[LOADED_LABELS]
+    spans: list[Span]
+    direction_probabilities: dict[str, float]
+    loaded_probabilities: dict[str, float]
+
+
+class QueueItem(BaseModel):
+    id: str
+    text: str
+    outlet: str | None = None
+    path: str | None = None
+    paragraph: int | None = None
+    dispute: str | None = None
+    sides: list[str] | None = None
+    guess: QueueGuess = Field(description="The model's labels, to start from.")
+    uncertainty: float = Field(description="How unsure the model is (higher: a label teaches more).")
+
+
+class QueueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="Pasted articles: paragraphs separated by blank lines or line breaks.")
+    n: int = Field(default=20, ge=1, le=200)
+
+
+class QueueResponse(BaseModel):
+    source: str
+    items: list[QueueItem]
 
 
 class Problem(BaseModel):

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRAMING_", extra="ignore")
 
     model_dir: Path | None = Field(default=None, description="Model store; default: the project's own.")
-    labels_dir: Path = Field(default=DEFAULT_LABELS, description="Where POST /v1/labels stores rows and retrain reads them.")
+    labels_dir: Path = Field(
+        default=DEFAULT_LABELS, description="Where POST /v1/labels stores rows and retrain reads them."
+    )
     labels_file: str = Field(default="added.jsonl", description="File in labels_dir that receives posted labels.")
     api_token: str | None = Field(default=None, description="Bearer token for mutating endpoints.")
     api_token_file: Path | None = None
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
     reload_seconds: float = 2.0
     retrain_margin: float = 0.05
+    queue_source: Path | None = Field(
+        default=None,
+        description="Folder of articles or score-folder result that GET /v1/queue suggests paragraphs from.",
+    )
 
     @property
     def store(self) -> Path:

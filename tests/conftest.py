@@ -78,7 +78,9 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited early with {process.returncode}: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(
+                f"server exited early with {process.returncode}: {process.stderr.read().decode()[-2000:]}"
+            )
         try:
             if httpx.get(url + "/readyz", timeout=1).status_code == 200:
                 return
@@ -99,9 +101,24 @@ def serve(tmp_path):
         port = free_port()
         full_env = dict(os.environ, **(env or {}))
         process = subprocess.Popen(
-            [sys.executable, "-m", "framing", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), *args],
-            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "framing",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                *args,
+            ],
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
         started.append(process)
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, process)

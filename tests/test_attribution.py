@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -13,11 +12,15 @@ from model.attribution import describe, in_words, read_context, statements_of
 from model.features import analyse_batch
 from model.sides import default_sides
 
-MUJAHID = ("\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
-           "to the Afghan government,\u201d Mujahid wrote. \u201cAt the same time, it did not demonstrate any "
-           "willingness to assume responsibility for either Afghanistan\u2019s security or its own.\u201d")
-HE_ADDED = ("He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
-            "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators.")
+MUJAHID = (
+    "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
+    "to the Afghan government,\u201d Mujahid wrote. \u201cAt the same time, it did not demonstrate any "
+    "willingness to assume responsibility for either Afghanistan\u2019s security or its own.\u201d"
+)
+HE_ADDED = (
+    "He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
+    "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators."
+)
 
 
 def attributions(text: str, sides, context: list[str] | None = None) -> list[dict]:
@@ -30,9 +33,9 @@ def test_the_speaker_of_a_quote_and_whom_they_blame():
     assert len(found) == 1
     speaker = found[0]["speaker"]
     assert (speaker["text"], speaker["side"]) == ("Mujahid", "afghanistan") and found[0]["targets"] == ["pakistan"]
-    assert MUJAHID[speaker["start"]:speaker["end"]] == "Mujahid"
+    assert MUJAHID[speaker["start"] : speaker["end"]] == "Mujahid"
     statement = found[0]["statement"]
-    assert MUJAHID[statement["start"]:statement["end"]].startswith("During the talks")
+    assert MUJAHID[statement["start"] : statement["end"]].startswith("During the talks")
     assert in_words(found[0]) == "Mujahid (afghanistan) blames pakistan"
 
 
@@ -42,7 +45,7 @@ def test_a_pronoun_takes_its_speaker_from_the_article_before_it():
     assert alone[0]["speaker"]["side"] == "unknown"  # nobody named: the paragraph alone cannot tell
     found = attributions(HE_ADDED, sides, context=[MUJAHID])
     assert found[0]["speaker"]["text"] == "Mujahid" and found[0]["speaker"]["side"] == "afghanistan"
-    assert HE_ADDED[found[0]["speaker"]["start"]:found[0]["speaker"]["end"]] == "He"
+    assert HE_ADDED[found[0]["speaker"]["start"] : found[0]["speaker"]["end"]] == "He"
     assert found[0]["targets"] == ["pakistan"]
 
 
@@ -58,8 +61,9 @@ def test_swapping_the_sides_swaps_speaker_sides_and_targets():
     sides = default_sides()
     text = "Islamabad accused Kabul of sheltering militants, while Mujahid said Pakistan was to blame."
     found, swapped = attributions(text, sides), attributions(text, sides.swapped())
-    assert [(a["speaker"]["side"], a["targets"]) for a in found] == \
-           [(a["speaker"]["side"], a["targets"]) for a in swapped]  # side names, not A/B: the same either way
+    assert [(a["speaker"]["side"], a["targets"]) for a in found] == [
+        (a["speaker"]["side"], a["targets"]) for a in swapped
+    ]  # side names, not A/B: the same either way
     assert [a["speaker"]["side"] for a in found] == ["pakistan", "afghanistan"]
 
 
@@ -77,11 +81,13 @@ def test_score_cli_explains_with_attributions_and_reads_context(tmp_path, shippe
     plain = json.loads(runner.invoke(app, ["score", "--model", str(shipped_store), MUJAHID]).output)
     assert "attributions" not in plain  # attributions come with explanations or context
     (tmp_path / "before.txt").write_text(MUJAHID + "\n", encoding="utf-8")
-    done = runner.invoke(app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "before.txt"),
-                               HE_ADDED])
+    done = runner.invoke(
+        app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "before.txt"), HE_ADDED]
+    )
     assert json.loads(done.output)["attributions"][0]["speaker"]["text"] == "Mujahid"
-    missing = runner.invoke(app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "no.txt"),
-                                  HE_ADDED])
+    missing = runner.invoke(
+        app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "no.txt"), HE_ADDED]
+    )
     assert missing.exit_code == 2 and "cannot read --context" in missing.output
 
 
@@ -92,3 +98,10 @@ def test_attribution_figures_on_held_out_labels_do_not_fall():
     assert figures["labelled"] >= 100 and figures["missing_text"] == 0
     # measured 0.966 / 0.814 when found, recall 0.50 (BENCHMARKS.md); a floor, so a regression shows
     assert figures["side_when_found"] >= 0.9 and figures["targets_when_found"] >= 0.7 and figures["recall"] >= 0.45
+
+
+def test_paragraphs_without_words_have_no_attributions():
+    sides = default_sides()
+    assert read_context(analyse_batch(["0", "\b"], sides)).speaker is None  # found by the API fuzzer: no crash
+    found = statements_of(analyse_batch(["", "Kabul said talks failed.", "\b"], sides))
+    assert [len(f) for f in found] == [0, 1, 0]

@@ -34,6 +34,7 @@ DIRECTIONS = default_sides().directions
 
 # ------------------------------------------------------------------ fixtures
 
+
 def prepare_store(tmp_path_factory) -> Path:
     """A private model store for this session: a copy of the project's current version when it
     loads, else one trained into a temporary folder (shared by this session's test files)."""
@@ -91,8 +92,9 @@ def canonical(rows: list[dict]) -> list[str]:
 
 
 def expected_paragraphs(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): len(split_paragraphs(p.read_text(encoding="utf-8")))
-            for p in folder.rglob("*.txt")}
+    return {
+        str(p.relative_to(folder)): len(split_paragraphs(p.read_text(encoding="utf-8"))) for p in folder.rglob("*.txt")
+    }
 
 
 def check_complete(rows: list[dict], folder: Path) -> None:
@@ -106,11 +108,12 @@ def check_complete(rows: list[dict], folder: Path) -> None:
         assert [r["paragraph"] for r in article_rows] == list(range(expected[path])), path
         article = (folder / path).read_text(encoding="utf-8")
         for row in article_rows:
-            assert article[row["start"]:row["end"]] == row["text"]
+            assert article[row["start"] : row["end"]] == row["text"]
             assert row["article_paragraphs"] == expected[path]
 
 
 # ------------------------------------------------------------------ rows
+
 
 def test_seed_folder_rows(tmp_path, store):
     out = tmp_path / "seeds.jsonl"
@@ -134,7 +137,7 @@ def test_seed_folder_rows(tmp_path, store):
         assert -1 <= row["lean"] <= 1 and 0 <= row["framing_score"] <= 1
         assert row["model_version"] == version
         for span in row["loaded"]["spans"]:
-            assert row["text"][span["start"]:span["end"]] == span["text"]
+            assert row["text"][span["start"] : span["end"]] == span["text"]
 
 
 def test_csv_output_holds_the_same_rows(tmp_path, store):
@@ -161,24 +164,29 @@ def test_other_sides_name_the_directions(tmp_path, store):
 
 # ------------------------------------------------------------------ bad inputs
 
-PAGE = ("<html><head><title>Kabul accuses Islamabad</title></head><body><nav>Home | World | Sport</nav><article>"
-        "<p>Kabul accused Islamabad of violating its airspace during an overnight strike on the border town.</p>"
-        "<p>Pakistan denied the accusation and said its forces had only responded to fire from across the line.</p>"
-        "</article><footer>Subscribe to our newsletter</footer></body></html>")
+PAGE = (
+    "<html><head><title>Kabul accuses Islamabad</title></head><body><nav>Home | World | Sport</nav><article>"
+    "<p>Kabul accused Islamabad of violating its airspace during an overnight strike on the border town.</p>"
+    "<p>Pakistan denied the accusation and said its forces had only responded to fire from across the line.</p>"
+    "</article><footer>Subscribe to our newsletter</footer></body></html>"
+)
 
 
 def broken_folder(root: Path) -> dict[str, str]:
     """A folder mixing good articles of every kind with broken files; returns {problem path: kind}."""
     (root / "wire").mkdir(parents=True)
     shutil.copy(SEEDS / "001_3050bd540e1a339e.txt", root / "wire" / "good.txt")
-    (root / "notes.md").write_text("# Pakistan blames Kabul\n\nPakistan blamed Kabul for the attack.\n",
-                                   encoding="utf-8")
+    (root / "notes.md").write_text(
+        "# Pakistan blames Kabul\n\nPakistan blamed Kabul for the attack.\n", encoding="utf-8"
+    )
     (root / "page.html").write_text(PAGE, encoding="utf-8")
-    lines = [json.dumps({"text": "Islamabad accused Kabul of sheltering militants.", "id": "a1", "outlet": "Feed"}),
-             '{"text": "broken',
-             json.dumps({"text": "Kabul rejected the charge as baseless.", "url": "https://x.example/2"}),
-             json.dumps({"no_text": True}),
-             json.dumps({"text": ""})]
+    lines = [
+        json.dumps({"text": "Islamabad accused Kabul of sheltering militants.", "id": "a1", "outlet": "Feed"}),
+        '{"text": "broken',
+        json.dumps({"text": "Kabul rejected the charge as baseless.", "url": "https://x.example/2"}),
+        json.dumps({"no_text": True}),
+        json.dumps({"text": ""}),
+    ]
     (root / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (root / "binary.txt").write_bytes(b"\x00\x01\x02 not text \x00" * 50)
@@ -189,10 +197,19 @@ def broken_folder(root: Path) -> dict[str, str]:
     (root / "nav.html").write_text("<html><body></body></html>", encoding="utf-8")
     (root / "sub").mkdir()
     (root / "sub" / "sources.csv").write_text("wrong,columns\n", encoding="utf-8")
-    return {"feed.jsonl:2": "bad-json", "feed.jsonl:4": "missing-text", "feed.jsonl:5": "empty",
-            "picture.png": "unsupported", "binary.txt": "binary", "latin1.txt": "undecodable", "empty.txt": "empty",
-            "blank.md": "empty", "furniture.txt": "no-paragraphs", "nav.html": "no-article",
-            "sub/sources.csv:1": "metadata"}
+    return {
+        "feed.jsonl:2": "bad-json",
+        "feed.jsonl:4": "missing-text",
+        "feed.jsonl:5": "empty",
+        "picture.png": "unsupported",
+        "binary.txt": "binary",
+        "latin1.txt": "undecodable",
+        "empty.txt": "empty",
+        "blank.md": "empty",
+        "furniture.txt": "no-paragraphs",
+        "nav.html": "no-article",
+        "sub/sources.csv:1": "metadata",
+    }
 
 
 def test_broken_files_are_reported_and_skipped(tmp_path, store):
@@ -213,8 +230,13 @@ def test_broken_files_are_reported_and_skipped(tmp_path, store):
 
     rows = read_rows(out)
     articles = {(r["path"], r["line"]) for r in rows}
-    assert articles == {("wire/good.txt", None), ("notes.md", None), ("page.html", None), ("feed.jsonl", 1),
-                        ("feed.jsonl", 3)}
+    assert articles == {
+        ("wire/good.txt", None),
+        ("notes.md", None),
+        ("page.html", None),
+        ("feed.jsonl", 1),
+        ("feed.jsonl", 3),
+    }
     by_key = {(r["path"], r["line"]): r for r in rows}
     assert by_key[("wire/good.txt", None)]["outlet"] == "wire"
     assert by_key[("feed.jsonl", 1)]["outlet"] == "Feed" and by_key[("feed.jsonl", 1)]["id"] == "a1"
@@ -253,6 +275,7 @@ def test_model_failure_on_one_article_is_reported(tmp_path, store, monkeypatch):
 
 # ------------------------------------------------------------------ resuming
 
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_resume_cuts_a_half_written_tail_and_loses_nothing(tmp_path, store, synthetic, suffix):
     full = tmp_path / f"full{suffix}"
@@ -284,17 +307,20 @@ def test_resume_after_the_process_is_killed(tmp_path, store):
     folder = tmp_path / "in"
     build_folder(folder, 0.5, seed=5)
     out = tmp_path / "out.jsonl"
-    script = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-              "from pathlib import Path\n"
-              "from service.batch_cli import score_folder_main\n"
-              "if __name__ == '__main__':\n"
-              f"    sys.exit(score_folder_main(Path({str(folder)!r}), Path({str(out)!r}), model=Path({str(store)!r}),"
-              " jobs=1, progress=False))\n")
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "from service.batch_cli import score_folder_main\n"
+        "if __name__ == '__main__':\n"
+        f"    sys.exit(score_folder_main(Path({str(folder)!r}), Path({str(out)!r}), model=Path({str(store)!r}),"
+        " jobs=1, progress=False))\n"
+    )
     (tmp_path / "run.py").write_text(script)
 
     def run_until_output(grow_to: int, sig: int) -> tuple[int, str, str]:
-        process = subprocess.Popen([sys.executable, str(tmp_path / "run.py")], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, str(tmp_path / "run.py")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
             if out.exists() and out.stat().st_size > grow_to:
@@ -329,8 +355,9 @@ def test_resume_refuses_another_model_version(tmp_path, store):
     for row in rows:
         row["model_version"] = "20200101T000000000000Z-00000000"
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    code = score_folder_main(SEEDS, out, model=store, jobs=1, progress=False, stdout=io.StringIO(),
-                             stderr=(err := io.StringIO()))
+    code = score_folder_main(
+        SEEDS, out, model=store, jobs=1, progress=False, stdout=io.StringIO(), stderr=(err := io.StringIO())
+    )
     assert code == 2 and "20200101T000000000000Z-00000000" in err.getvalue() and "--overwrite" in err.getvalue()
     summary = score_folder(SEEDS, out, model_dir=store, jobs=1, progress=False, overwrite=True)
     assert summary.articles == 5 and summary.already_done == 0
@@ -390,8 +417,13 @@ print(json.dumps({"methods": methods, "articles": summary.articles, "problems": 
 
 
 def pool_run(folder: Path, out: Path, store: Path, fault: Path | None = None) -> dict:
-    done = subprocess.run([sys.executable, "-c", POOL_RUN, str(folder), str(out), str(store), str(fault or "")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", POOL_RUN, str(folder), str(out), str(store), str(fault or "")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -407,11 +439,13 @@ def test_forked_process_pool_matches_inline(tmp_path, store, synthetic):
 def test_spawned_process_pool_matches_inline(tmp_path, store, synthetic, monkeypatch):
     methods = []
     monkeypatch.setattr(batch, "_can_fork", lambda: False)
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", lambda **kw: methods.append(kw["mp_context"].get_start_method())
-                        or ProcessPoolExecutor(**kw))
+    monkeypatch.setattr(
+        batch,
+        "ProcessPoolExecutor",
+        lambda **kw: methods.append(kw["mp_context"].get_start_method()) or ProcessPoolExecutor(**kw),
+    )
     inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
-    pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False,
-                          chunk_bytes=6000)
+    pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False, chunk_bytes=6000)
     assert methods == ["spawn"] and inline.workers == 1 and pooled.workers == 2
     assert canonical(read_rows(tmp_path / "pool.jsonl")) == canonical(read_rows(tmp_path / "inline.jsonl"))
     assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
@@ -432,29 +466,49 @@ def test_dask_local_cluster_matches_local_engine(tmp_path, store, synthetic):
     shutil.copytree(synthetic, folder)
     broken_folder(folder / "mixed")
     local = score_folder(folder, tmp_path / "local.jsonl", model_dir=store, jobs=1, progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        summary = score_folder(folder, tmp_path / "dask.jsonl", model_dir=store, engine="dask",
-                               scheduler=cluster.scheduler_address, progress=False, chunk_bytes=8000)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        summary = score_folder(
+            folder,
+            tmp_path / "dask.jsonl",
+            model_dir=store,
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+            chunk_bytes=8000,
+        )
         loads = client.run(batch.worker_loads)
     assert summary.engine == "dask" and summary.workers == 2
     assert canonical(read_rows(tmp_path / "dask.jsonl")) == canonical(read_rows(tmp_path / "local.jsonl"))
     assert summary.articles == local.articles and summary.problems == local.problems
-    assert sorted(errors_path(tmp_path / "dask.jsonl").read_text().splitlines()) == \
-        sorted(errors_path(tmp_path / "local.jsonl").read_text().splitlines())
+    assert sorted(errors_path(tmp_path / "dask.jsonl").read_text().splitlines()) == sorted(
+        errors_path(tmp_path / "local.jsonl").read_text().splitlines()
+    )
     assert all(n <= 1 for n in loads.values()) and sum(loads.values()) >= 1  # the model loaded once per worker
 
 
 def test_unreachable_scheduler_is_an_error(tmp_path, store):
     dask = pytest.importorskip("dask")
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
-        code = score_folder_main(SEEDS, tmp_path / "o.jsonl", model=store, engine="dask",
-                                 scheduler="tcp://127.0.0.1:9", progress=False, stdout=io.StringIO(),
-                                 stderr=(err := io.StringIO()))
+        code = score_folder_main(
+            SEEDS,
+            tmp_path / "o.jsonl",
+            model=store,
+            engine="dask",
+            scheduler="tcp://127.0.0.1:9",
+            progress=False,
+            stdout=io.StringIO(),
+            stderr=(err := io.StringIO()),
+        )
     assert code == 2 and "cannot reach the Dask scheduler" in err.getvalue()
 
 
 # ------------------------------------------------------------------ command line and progress
+
 
 def test_command_line_errors(tmp_path, store):
     def run(*args, **kwargs):
@@ -480,8 +534,9 @@ def test_command_line_errors(tmp_path, store):
 
 def test_progress_plain_lines_when_not_a_terminal(tmp_path, store, synthetic):
     stream = io.StringIO()
-    score_folder(synthetic, tmp_path / "o.jsonl", model_dir=store, jobs=1, progress=None, progress_interval=0,
-                 stream=stream)
+    score_folder(
+        synthetic, tmp_path / "o.jsonl", model_dir=store, jobs=1, progress=None, progress_interval=0, stream=stream
+    )
     lines = stream.getvalue().splitlines()
     assert lines and all(line.startswith("score-folder: ") for line in lines)
     assert any("articles (" in line and "/s)" in line for line in lines)
@@ -498,9 +553,11 @@ def test_progress_bar_on_request(tmp_path, store):
 
 # ------------------------------------------------------------------ many disputes in one folder
 
-INDIA = ("India blames Pakistan after Kashmir attack\n\n"
-         "India accused Pakistan of sponsoring terrorism in Kashmir and said Islamabad must shut the camps.\n\n"
-         "Pakistan rejected the charge as baseless and said New Delhi wanted a pretext for aggression.\n")
+INDIA = (
+    "India blames Pakistan after Kashmir attack\n\n"
+    "India accused Pakistan of sponsoring terrorism in Kashmir and said Islamabad must shut the camps.\n\n"
+    "Pakistan rejected the charge as baseless and said New Delhi wanted a pretext for aggression.\n"
+)
 NO_SIDE = "The harvest was good this year.\n\nFarmers sold their grain at the weekly market in town.\n"
 VAGUE = "Officials met again to discuss the border.\n\nThe minister blamed the other side for the delay.\n"
 
@@ -517,8 +574,9 @@ def mixed_folder(root: Path) -> Path:
     shutil.copy(ROOT / "labels" / "sides" / "russia-ukraine.toml", root / "desk" / "sides.toml")
     (root / "desk" / "vague.txt").write_text(VAGUE, encoding="utf-8")
     (root / "desk" / "named.txt").write_text(VAGUE, encoding="utf-8")
-    (root / "desk" / "sources.csv").write_text("file,outlet,sides\nnamed.txt,Desk,thailand-cambodia\n",
-                                              encoding="utf-8")
+    (root / "desk" / "sources.csv").write_text(
+        "file,outlet,sides\nnamed.txt,Desk,thailand-cambodia\n", encoding="utf-8"
+    )
     return root
 
 
@@ -540,10 +598,13 @@ def test_each_article_is_read_with_its_own_dispute(tmp_path, store):
     assert list(india[1]["direction"]["probabilities"]) == ["india->pakistan", "pakistan->india", "mutual", "none"]
     assert {r["sides"]["dispute"] for r in rows["seeds/a.txt"]} == {"pakistan-afghanistan"}
     # an article naming no side of any known dispute gets no direction, and says why
-    assert all(r["direction"]["label"] == "none" and r["lean"] == 0.0 and "no side" in r["warning"]
-               for r in rows["farm.txt"])
+    assert all(
+        r["direction"]["label"] == "none" and r["lean"] == 0.0 and "no side" in r["warning"] for r in rows["farm.txt"]
+    )
     # a folder's sides.toml sets the dispute below it; a sources.csv entry wins for its file
-    assert {(r["sides"]["dispute"], r["sides"]["detected"]) for r in rows["desk/vague.txt"]} == {("russia-ukraine", False)}
+    assert {(r["sides"]["dispute"], r["sides"]["detected"]) for r in rows["desk/vague.txt"]} == {
+        ("russia-ukraine", False)
+    }
     assert {r["sides"]["dispute"] for r in rows["desk/named.txt"]} == {"thailand-cambodia"}
     assert rows["desk/named.txt"][0]["outlet"] == "Desk"
     # sides given on the command line are used for every article, folder settings aside
@@ -570,8 +631,9 @@ def test_a_bad_sides_setting_skips_only_its_articles(tmp_path, store):
     folder = mixed_folder(tmp_path / "in")
     (folder / "desk" / "sides.toml").write_text("dispute = 'broken'\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    code = score_folder_main(folder, out, model=store, jobs=1, progress=False, stdout=io.StringIO(),
-                             stderr=io.StringIO())
+    code = score_folder_main(
+        folder, out, model=store, jobs=1, progress=False, stdout=io.StringIO(), stderr=io.StringIO()
+    )
     assert code == 0
     problems = {p["path"]: p for p in map(json.loads, errors_path(out).read_text().splitlines())}
     assert problems["desk/vague.txt"]["kind"] == "sides" and "sides.toml" in problems["desk/vague.txt"]["message"]

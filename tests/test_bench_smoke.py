@@ -11,8 +11,13 @@ from tests.conftest import ROOT
 
 def test_quick_bench_runs_every_part_and_writes_the_table(tmp_path):
     table, raw = tmp_path / "BENCHMARKS.md", tmp_path / "results.json"
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(table), "--json", str(raw)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(table), "--json", str(raw)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(raw.read_text())
     for part in ("babe", "babe_out_of_domain", "ptc", "speed", "http", "folder", "training"):

@@ -99,15 +99,35 @@ def test_unreadable_files_and_folders_are_reported(store_copy):
         out = base / "out" / "rows.jsonl"
         out.parent.mkdir(mode=0o777)
         out.parent.chmod(0o777)
-        command = [sys.executable, "-m", "framing", "score-folder", str(folder), "--out", str(out),
-                   "--model", str(store), "--jobs", "1", "--no-progress"]
+        command = [
+            sys.executable,
+            "-m",
+            "framing",
+            "score-folder",
+            str(folder),
+            "--out",
+            str(out),
+            "--model",
+            str(store),
+            "--jobs",
+            "1",
+            "--no-progress",
+        ]
         if os.geteuid() == 0:
             command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=base,
-                              env=dict(os.environ, HOME=str(base), MPLCONFIGDIR=str(base)))
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=base,
+            env=dict(os.environ, HOME=str(base), MPLCONFIGDIR=str(base)),
+        )
         assert done.returncode == 0, done.stderr
         problems = {p["path"]: p for p in map(json.loads, out.with_name("rows.errors.jsonl").read_text().splitlines())}
-        assert problems["secret.txt"]["kind"] == "unreadable" and "Permission denied" in problems["secret.txt"]["message"]
+        assert (
+            problems["secret.txt"]["kind"] == "unreadable" and "Permission denied" in problems["secret.txt"]["message"]
+        )
         assert problems["locked"]["kind"] == "unreadable"
         assert {json.loads(l)["path"] for l in out.read_text().splitlines()} == {"good.txt", "other.md"}
     finally:

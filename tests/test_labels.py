@@ -15,9 +15,17 @@ from typer.testing import CliRunner
 from framing.cli import app
 from model.labels import LabelsRejected, add_labels, load_corpus
 
-GOOD = {"id": "x-1", "text": "Kabul blamed Islamabad for the collapse.", "source": "test", "dispute": "pakistan-afghanistan",
-        "sides": ["afghanistan", "pakistan"], "direction": "afghanistan->pakistan", "loaded": "none", "spans": [],
-        "origin": "user"}
+GOOD = {
+    "id": "x-1",
+    "text": "Kabul blamed Islamabad for the collapse.",
+    "source": "test",
+    "dispute": "pakistan-afghanistan",
+    "sides": ["afghanistan", "pakistan"],
+    "direction": "afghanistan->pakistan",
+    "loaded": "none",
+    "spans": [],
+    "origin": "user",
+}
 
 
 @pytest.fixture()
@@ -26,7 +34,8 @@ def folder(tmp_path, labels_copy):
     target.mkdir()
     (target / "sides").mkdir()
     (target / "sides" / "pakistan-afghanistan.toml").write_bytes(
-        (labels_copy / "sides" / "pakistan-afghanistan.toml").read_bytes())
+        (labels_copy / "sides" / "pakistan-afghanistan.toml").read_bytes()
+    )
     return target
 
 
@@ -49,31 +58,52 @@ def test_the_committed_corpus_validates_and_meets_the_corpus_targets():
     assert len([r for r in corpus.rows if r["origin"] == "seed"]) == 96
 
 
-@pytest.mark.parametrize("row, message", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "must be a JSON object"),
-    ({k: v for k, v in GOOD.items() if k != "text"}, "missing field 'text'"),
-    ({**GOOD, "text": "  "}, "'text' must be a non-empty string"),
-    ({**GOOD, "direction": "kabul->islamabad"}, "'direction' must be one of"),
-    ({**GOOD, "loaded": "very"}, "'loaded' must be one of"),
-    ({**GOOD, "dispute": "nowhere"}, "no sides file for dispute 'nowhere'"),
-    ({**GOOD, "sides": ["afghanistan", "india"]}, "do not match the sides file"),
-    ({**GOOD, "origin": "robot"}, "'origin' must be one of"),
-    ({k: v for k, v in GOOD.items() if k not in ("direction", "loaded", "spans")}, "row carries no label"),
-    ({**GOOD, "loaded": "editorial", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"}]},
-     "no span has voice 'editorial'"),
-    ({**GOOD, "loaded": "none", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"}]},
-     "'none' but the row has spans"),
-    ({**GOOD, "loaded": "quoted", "spans": [{"start": 0, "end": 5, "text": "Kabal", "voice": "quoted"}]},
-     "does not match the paragraph"),
-    ({**GOOD, "loaded": "quoted", "spans": [{"start": 30, "end": 500, "text": "x", "voice": "quoted"}]},
-     "not inside the text"),
-    ({**GOOD, "loaded": "quoted", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "loud"}]},
-     "voice must be"),
-    ({**GOOD, "loaded": "quoted", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"},
-                                            {"start": 3, "end": 12, "text": "ul blamed", "voice": "quoted"}]},
-     "overlaps"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ({k: v for k, v in GOOD.items() if k != "text"}, "missing field 'text'"),
+        ({**GOOD, "text": "  "}, "'text' must be a non-empty string"),
+        ({**GOOD, "direction": "kabul->islamabad"}, "'direction' must be one of"),
+        ({**GOOD, "loaded": "very"}, "'loaded' must be one of"),
+        ({**GOOD, "dispute": "nowhere"}, "no sides file for dispute 'nowhere'"),
+        ({**GOOD, "sides": ["afghanistan", "india"]}, "do not match the sides file"),
+        ({**GOOD, "origin": "robot"}, "'origin' must be one of"),
+        ({k: v for k, v in GOOD.items() if k not in ("direction", "loaded", "spans")}, "row carries no label"),
+        (
+            {**GOOD, "loaded": "editorial", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"}]},
+            "no span has voice 'editorial'",
+        ),
+        (
+            {**GOOD, "loaded": "none", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"}]},
+            "'none' but the row has spans",
+        ),
+        (
+            {**GOOD, "loaded": "quoted", "spans": [{"start": 0, "end": 5, "text": "Kabal", "voice": "quoted"}]},
+            "does not match the paragraph",
+        ),
+        (
+            {**GOOD, "loaded": "quoted", "spans": [{"start": 30, "end": 500, "text": "x", "voice": "quoted"}]},
+            "not inside the text",
+        ),
+        (
+            {**GOOD, "loaded": "quoted", "spans": [{"start": 0, "end": 5, "text": "Kabul", "voice": "loud"}]},
+            "voice must be",
+        ),
+        (
+            {
+                **GOOD,
+                "loaded": "quoted",
+                "spans": [
+                    {"start": 0, "end": 5, "text": "Kabul", "voice": "quoted"},
+                    {"start": 3, "end": 12, "text": "ul blamed", "voice": "quoted"},
+                ],
+            },
+            "overlaps",
+        ),
+    ],
+)
 def test_each_kind_of_bad_row_is_named_by_file_and_line(folder, row, message):
     write(folder, [GOOD | {"id": "ok-0", "text": "A first, valid paragraph."}, row])
     found = problems(folder)
@@ -83,15 +113,33 @@ def test_each_kind_of_bad_row_is_named_by_file_and_line(folder, row, message):
 
 def test_duplicate_ids_and_texts_across_files(folder):
     write(folder, [GOOD], "a.jsonl")
-    write(folder, [{**GOOD, "text": "Another text."}, {**GOOD, "id": "x-2", "text": " kabul BLAMED  islamabad for the collapse. "}], "b.jsonl")
+    write(
+        folder,
+        [
+            {**GOOD, "text": "Another text."},
+            {**GOOD, "id": "x-2", "text": " kabul BLAMED  islamabad for the collapse. "},
+        ],
+        "b.jsonl",
+    )
     found = problems(folder)
     assert any("b.jsonl:1: id 'x-1' is already used at" in p for p in found)
     assert any("b.jsonl:2: the same paragraph text is already labelled at" in p for p in found)
 
 
 def test_loaded_only_rows_need_no_sides(folder):
-    write(folder, [{"id": "l1", "text": "A shameful display.", "source": "t", "origin": "external", "loaded": "editorial",
-                    "spans": [{"start": 2, "end": 10, "text": "shameful", "voice": "editorial"}]}])
+    write(
+        folder,
+        [
+            {
+                "id": "l1",
+                "text": "A shameful display.",
+                "source": "t",
+                "origin": "external",
+                "loaded": "editorial",
+                "spans": [{"start": 2, "end": 10, "text": "shameful", "voice": "editorial"}],
+            }
+        ],
+    )
     assert problems(folder) == []
 
 
@@ -139,8 +187,10 @@ for i in range(n):
 
 
 def test_concurrent_writers_lose_and_duplicate_nothing(folder):
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), f"p{k}", "60", json.dumps(GOOD)])
-             for k in range(6)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), f"p{k}", "60", json.dumps(GOOD)])
+        for k in range(6)
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     ids = [json.loads(l)["id"] for l in (folder / "added.jsonl").read_text().splitlines()]
     assert len(ids) == 360 and len(set(ids)) == 360
@@ -150,8 +200,9 @@ def test_concurrent_writers_lose_and_duplicate_nothing(folder):
 def test_sigkill_mid_append_leaves_only_whole_lines(folder):
     proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), "k", "100000", json.dumps(GOOD)])
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not (folder / "added.jsonl").exists()
-                                           or (folder / "added.jsonl").stat().st_size < 20_000):
+    while time.monotonic() < deadline and (
+        not (folder / "added.jsonl").exists() or (folder / "added.jsonl").stat().st_size < 20_000
+    ):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

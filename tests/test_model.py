@@ -30,15 +30,16 @@ def test_result_has_the_contract_shape_and_consistent_numbers(model, sides, seed
         assert set(l["probabilities"]) == {"none", "quoted", "editorial"}
         assert abs(sum(d["probabilities"].values()) - 1) < 1e-3 and abs(sum(l["probabilities"].values()) - 1) < 1e-3
         assert d["label"] == max(d["probabilities"], key=d["probabilities"].get)
-        assert result["lean"] == pytest.approx(d["probabilities"]["afghanistan->pakistan"]
-                                               - d["probabilities"]["pakistan->afghanistan"], abs=2e-4)
+        assert result["lean"] == pytest.approx(
+            d["probabilities"]["afghanistan->pakistan"] - d["probabilities"]["pakistan->afghanistan"], abs=2e-4
+        )
         assert 0 <= result["framing_score"] <= 1 and result["model_version"] == model.version
         voices = {s["voice"] for s in l["spans"]}
         assert (l["label"] == "none") == (not l["spans"])
         assert l["label"] != "quoted" or voices == {"quoted"}
         assert l["label"] != "editorial" or "editorial" in voices
         for s in l["spans"]:
-            assert text[s["start"]:s["end"]] == s["text"]
+            assert text[s["start"] : s["end"]] == s["text"]
 
 
 def test_framing_score_rises_with_one_sidedness_and_editorial_loading():
@@ -58,8 +59,11 @@ def test_swapping_side_names_swaps_direction_and_keeps_the_rest(model, sides, se
     texts = [r["text"] for r in seed_rows]
     original = model.classifier.score(texts, sides, "")
     swapped = model.classifier.score([sides.swap_text(t) for t in texts], sides, "")
-    agree = sum(swap.get(a["direction"]["label"], a["direction"]["label"]) == b["direction"]["label"]
-                and a["loaded"]["label"] == b["loaded"]["label"] for a, b in zip(original, swapped))
+    agree = sum(
+        swap.get(a["direction"]["label"], a["direction"]["label"]) == b["direction"]["label"]
+        and a["loaded"]["label"] == b["loaded"]["label"]
+        for a, b in zip(original, swapped)
+    )
     assert agree / len(texts) >= 0.97
 
 
@@ -73,8 +77,9 @@ def test_sides_order_decides_label_names_not_who_blames(model, sides):
 
 def test_other_disputes_are_read_with_their_sides(model):
     sides = load_sides(LABELS / "sides" / "armenia-azerbaijan.toml")
-    result = model.classifier.score(["Baku accused Yerevan of shelling its border posts overnight, "
-                                     "and Armenia denied the claim."], sides, "")[0]
+    result = model.classifier.score(
+        ["Baku accused Yerevan of shelling its border posts overnight, and Armenia denied the claim."], sides, ""
+    )[0]
     assert result["direction"]["label"] == "azerbaijan->armenia"
 
 
@@ -138,7 +143,11 @@ def test_cli_score_prints_the_contract_json_from_argument_and_stdin(shipped_stor
     assert {"direction", "loaded", "lean", "framing_score", "model_version"} <= set(data)
     result = runner.invoke(app, ["score", "-", "--model", str(shipped_store)], input="Talks resume on Monday.\n")
     assert result.exit_code == 0 and json.loads(result.output)["direction"]["label"] in (
-        "none", "mutual", "afghanistan->pakistan", "pakistan->afghanistan")
+        "none",
+        "mutual",
+        "afghanistan->pakistan",
+        "pakistan->afghanistan",
+    )
     result = runner.invoke(app, ["score", "  "])
     assert result.exit_code == 2 and "empty" in result.output
 
@@ -172,7 +181,9 @@ def test_cli_evaluate_prints_per_class_figures(shipped_store, tmp_path):
 
 def test_train_evaluates_by_group_saves_a_verified_version_and_makes_it_current(small_labels, tmp_path):
     out = tmp_path / "store"
-    result = runner.invoke(app, ["train", "--labels", str(small_labels), "--out", str(out), "--folds", "3", "--jobs", "1"])
+    result = runner.invoke(
+        app, ["train", "--labels", str(small_labels), "--out", str(out), "--folds", "3", "--jobs", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert "[seed paragraphs]" in result.output and "symmetry:" in result.output and "macro-F1" in result.output
     loaded = load_current(out)
@@ -216,12 +227,28 @@ def test_train_refuses_to_make_a_worse_model_current_unless_forced_and_models_us
     manifest["metrics"]["seed"] = {"direction": 0.99, "loaded": 0.99}  # a current model the next one cannot match
     manifest_path.write_text(json.dumps(manifest))
     with open(labels / "user.jsonl", "w") as handle:
-        handle.write(json.dumps({"id": "u1", "text": "Kabul says Islamabad sabotaged the talks on purpose.",
-                                 "source": "user-1", "origin": "user", "dispute": "pakistan-afghanistan",
-                                 "sides": ["afghanistan", "pakistan"], "direction": "afghanistan->pakistan",
-                                 "loaded": "none", "spans": []}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "id": "u1",
+                    "text": "Kabul says Islamabad sabotaged the talks on purpose.",
+                    "source": "user-1",
+                    "origin": "user",
+                    "dispute": "pakistan-afghanistan",
+                    "sides": ["afghanistan", "pakistan"],
+                    "direction": "afghanistan->pakistan",
+                    "loaded": "none",
+                    "spans": [],
+                }
+            )
+            + "\n"
+        )
     refused = runner.invoke(app, ["train", "--labels", str(labels), *base])
-    assert refused.exit_code == 4 and "not made current" in refused.output and "seed direction macro-F1 fell" in refused.output
+    assert (
+        refused.exit_code == 4
+        and "not made current" in refused.output
+        and "seed direction macro-F1 fell" in refused.output
+    )
     assert (out / "CURRENT").read_text().strip() == first
     listed = runner.invoke(app, ["models", "list", "--model", str(out)])
     assert listed.exit_code == 0 and f"* {first}" in listed.output and len(listed.output.strip().splitlines()) == 2
@@ -240,9 +267,13 @@ def test_gate_compares_real_news_figures_when_both_models_have_them():
     from training.train import gate
 
     current = {"metrics": {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.6, "loaded": 0.6}}}
-    ok, why = gate(current, {"seed": {"direction": 0.5, "loaded": 0.5}, "real-news": {"direction": 0.62, "loaded": 0.6}}, 0.05)
+    ok, why = gate(
+        current, {"seed": {"direction": 0.5, "loaded": 0.5}, "real-news": {"direction": 0.62, "loaded": 0.6}}, 0.05
+    )
     assert ok and "real-news" in why
-    ok, why = gate(current, {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.5, "loaded": 0.6}}, 0.05)
+    ok, why = gate(
+        current, {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.5, "loaded": 0.6}}, 0.05
+    )
     assert not ok and "real-news direction" in why
 
 
@@ -263,7 +294,10 @@ def test_a_paragraph_too_short_to_judge_says_so_instead_of_confident_labels(mode
     result = model.classifier.score(["a b"], sides, model.version)[0]
     assert result["too_short"] is True and "too short" in result["warning"]
     assert result["direction"]["label"] == "none" and result["loaded"] == {
-        "label": "none", "probabilities": {"none": 1.0, "quoted": 0.0, "editorial": 0.0}, "spans": []}
+        "label": "none",
+        "probabilities": {"none": 1.0, "quoted": 0.0, "editorial": 0.0},
+        "spans": [],
+    }
     longer = model.classifier.score(["Kabul accused Islamabad of sabotage."], sides, model.version)[0]
     assert "too_short" not in longer
 

@@ -13,16 +13,22 @@ def paragraphs(name: str):
     return text, split_paragraphs(text)
 
 
-@pytest.mark.parametrize("name, count", [
-    ("000_eedc009bae43429b.txt", 13), ("001_3050bd540e1a339e.txt", 17), ("002_b53e2c2d944a21f5.txt", 33),
-    ("003_abc7d57044bbd6c6.txt", 5), ("004_cd2b5ace7f644627.txt", 28),
-])
+@pytest.mark.parametrize(
+    "name, count",
+    [
+        ("000_eedc009bae43429b.txt", 13),
+        ("001_3050bd540e1a339e.txt", 17),
+        ("002_b53e2c2d944a21f5.txt", 33),
+        ("003_abc7d57044bbd6c6.txt", 5),
+        ("004_cd2b5ace7f644627.txt", 28),
+    ],
+)
 def test_each_seed_splits_into_its_paragraphs_with_exact_offsets(name, count):
     text, found = paragraphs(name)
     assert len(found) == count
     for i, p in enumerate(found):
         assert p.index == i
-        assert text[p.start:p.end] == p.text
+        assert text[p.start : p.end] == p.text
         assert p.text == p.text.strip() and p.text
 
 
@@ -66,10 +72,13 @@ def test_trailing_blank_lines_and_blank_separated_blocks():
 def test_hard_wrapped_lines_join_and_mixed_line_endings():
     article = "Headline here\r\n\r\nThe talks collapsed late on\r\nthe fourth day.\rA second paragraph.\n"
     found = split_paragraphs(article)
-    assert [p.text for p in found] == ["Headline here", "The talks collapsed late on\r\nthe fourth day.",
-                                       "A second paragraph."]
+    assert [p.text for p in found] == [
+        "Headline here",
+        "The talks collapsed late on\r\nthe fourth day.",
+        "A second paragraph.",
+    ]
     for p in found:
-        assert article[p.start:p.end] == p.text
+        assert article[p.start : p.end] == p.text
 
 
 def test_empty_and_whitespace_articles_have_no_paragraphs():

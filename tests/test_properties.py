@@ -15,9 +15,43 @@ from model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, par
 from model.sides import SidesError, default_sides, sides_from_mapping
 from model.tokens import code_points, tokenize, words
 
-PIECES = ["Kabul", "Islamabad", "Pakistan’s", "Afghans'", "Tehreek-e-Taliban Pakistan", "said", "accused",
-          "“", "”", '"', "‘", "’", "«", "»", "\u200b", "\u200f", "\u202e", "مرحبا", "שלום", "\r\n", "\r", "\n",
-          "\n\n", "\u2028", "\u0130", "ß", "ﬁ", ",", ".", " ", "\t", "- ", "Source: AP", "ALSO SEE", "Team X."]
+PIECES = [
+    "Kabul",
+    "Islamabad",
+    "Pakistan’s",
+    "Afghans'",
+    "Tehreek-e-Taliban Pakistan",
+    "said",
+    "accused",
+    "“",
+    "”",
+    '"',
+    "‘",
+    "’",
+    "«",
+    "»",
+    "\u200b",
+    "\u200f",
+    "\u202e",
+    "مرحبا",
+    "שלום",
+    "\r\n",
+    "\r",
+    "\n",
+    "\n\n",
+    "\u2028",
+    "\u0130",
+    "ß",
+    "ﬁ",
+    ",",
+    ".",
+    " ",
+    "\t",
+    "- ",
+    "Source: AP",
+    "ALSO SEE",
+    "Team X.",
+]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=12)), max_size=60).map("".join)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -29,7 +63,7 @@ def test_splitter_offsets_are_exact_and_no_article_text_is_lost(article):
     previous_end = 0
     for p in found:
         assert 0 <= p.start < p.end <= len(article)
-        assert article[p.start:p.end] == p.text and p.text.strip()
+        assert article[p.start : p.end] == p.text and p.text.strip()
         assert p.start >= previous_end
         previous_end = p.end
 
@@ -60,7 +94,7 @@ def test_quote_and_attribution_regions_stay_inside_the_text(text):
 def test_analysis_offsets_point_at_their_words(text):
     view = analyse(text, default_sides())
     assert len(view.tokens) == len(view.offsets) == len(view.party)
-    for token, (start, end) in zip(view.tokens, view.offsets):
+    for start, end in view.offsets:
         assert 0 <= start < end <= len(text)
 
 
@@ -69,8 +103,9 @@ def test_analysis_offsets_point_at_their_words(text):
 def test_words_are_exactly_what_the_word_pattern_finds(text):
     tokens = tokenize([text])
     assert list(zip(tokens.start.tolist(), tokens.end.tolist())) == words(text)
-    assert tokens.lowered == [text[a:b].lower().replace("\u2019", "'") for a, b in words(text)] or \
-        len(text.lower()) != len(text)
+    assert tokens.lowered == [text[a:b].lower().replace("\u2019", "'") for a, b in words(text)] or len(
+        text.lower()
+    ) != len(text)
 
 
 def test_words_that_collide_in_the_hash_are_still_told_apart(monkeypatch):
@@ -100,17 +135,37 @@ def test_the_trie_finds_exactly_the_columns_a_binary_search_finds(order, base, d
 
     from model.vectorize import _SortedLookup, _TrieLookup
 
-    table = np.unique(np.array(data.draw(st.lists(st.integers(0, base ** order - 1), min_size=1, max_size=60)),
-                               dtype=np.int64))
+    table = np.unique(
+        np.array(data.draw(st.lists(st.integers(0, base**order - 1), min_size=1, max_size=60)), dtype=np.int64)
+    )
     seq = np.array(data.draw(st.lists(st.integers(0, base - 1), max_size=80)), dtype=np.int64)
-    doc = np.sort(np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(seq), max_size=len(seq))), dtype=np.int64))
+    doc = np.sort(
+        np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(seq), max_size=len(seq))), dtype=np.int64)
+    )
     found = _TrieLookup(table, order, base).find(seq, doc)
     expected = _SortedLookup(table, order, base).find(seq, doc)
     assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
 
 
-QUOTED = st.lists(st.sampled_from(['"', "\u201c", "\u201d", "\u2019", "\u2018", "\u00ab", "\u00bb", "\u201e", "'",
-                                   " word ", "Pakistan\u2019s", "x"]), max_size=14).map("".join)
+QUOTED = st.lists(
+    st.sampled_from(
+        [
+            '"',
+            "\u201c",
+            "\u201d",
+            "\u2019",
+            "\u2018",
+            "\u00ab",
+            "\u00bb",
+            "\u201e",
+            "'",
+            " word ",
+            "Pakistan\u2019s",
+            "x",
+        ]
+    ),
+    max_size=14,
+).map("".join)
 
 
 @SETTINGS
@@ -120,14 +175,24 @@ def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
 
     tokens = tokenize(paragraphs)
     starts, ends = quoted_spans(tokens)
-    expected = [(a + int(tokens.base[k]), b + int(tokens.base[k]))
-                for k, text in enumerate(paragraphs) for a, b in quote_regions(text)]
+    expected = [
+        (a + int(tokens.base[k]), b + int(tokens.base[k]))
+        for k, text in enumerate(paragraphs)
+        for a, b in quote_regions(text)
+    ]
     assert sorted(zip(starts.tolist(), ends.tolist())) == sorted(expected)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4)), max_size=8),
-                          st.lists(st.tuples(st.integers(0, 30), st.integers(1, 6)), max_size=4)), max_size=5))
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4)), max_size=8),
+            st.lists(st.tuples(st.integers(0, 30), st.integers(1, 6)), max_size=4),
+        ),
+        max_size=5,
+    )
+)
 def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
     from model.features import ParagraphView
     from model.spans import in_spans
@@ -140,8 +205,10 @@ def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
             position += gap + length
         views.append(ParagraphView(tuple("w" for _ in offsets), tuple(offsets), tuple(False for _ in offsets)))
         span_lists.append([{"start": a, "end": a + n} for a, n in spans])
-    expected = [[any(s["start"] < b and a < s["end"] for s in spans) for a, b in view.offsets]
-                for view, spans in zip(views, span_lists)]
+    expected = [
+        [any(s["start"] < b and a < s["end"] for s in spans) for a, b in view.offsets]
+        for view, spans in zip(views, span_lists)
+    ]
     assert in_spans(views, span_lists) == expected
 
 
@@ -153,16 +220,23 @@ def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space()
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["a", "A", " ", "  ", "\t", "\n", "\u00a0", "\u3000", "\u2009", "\u200b", "x"]),
-                max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["a", "A", " ", "  ", "\t", "\n", "\u00a0", "\u3000", "\u2009", "\u200b", "x"]), max_size=12
+    ).map("".join)
+)
 def test_repeat_detection_compares_text_as_whitespace_runs_and_case_folded(text):
     from model.paragraphs import _comparable
 
     assert _comparable(text) == " ".join(text.split()).lower()
 
 
-PUNCTUATED = st.lists(st.sampled_from(PIECES + [".", "!", "?", "\u2026", ")", "]", "'", '"', "\u201d", "\u2019", " ",
-                                                "\u00a0", "\n", "word"]), max_size=40).map("".join)
+PUNCTUATED = st.lists(
+    st.sampled_from(
+        PIECES + [".", "!", "?", "\u2026", ")", "]", "'", '"', "\u201d", "\u2019", " ", "\u00a0", "\n", "word"]
+    ),
+    max_size=40,
+).map("".join)
 
 
 @SETTINGS
@@ -180,9 +254,13 @@ def test_a_batch_reads_each_paragraph_as_if_alone(paragraphs):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=20,
+    )
+)
 def test_sides_parser_rejects_any_malformed_input_with_sides_error(data):
     try:
         sides_from_mapping(data if not isinstance(data, dict) else {"side": data.get("side", data)})
@@ -191,8 +269,11 @@ def test_sides_parser_rejects_any_malformed_input_with_sides_error(data):
 
 
 @SETTINGS
-@given(st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5),
-       st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5), texts)
+@given(
+    st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5),
+    st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5),
+    texts,
+)
 def test_any_valid_sides_read_any_text(a_aliases, b_aliases, text):
     try:
         sides = sides_from_mapping({"side": [{"name": "a", "aliases": a_aliases}, {"name": "b", "aliases": b_aliases}]})
@@ -215,4 +296,4 @@ def test_classifier_scores_odd_text_without_error(model):
     results = model.classifier.score(odd, default_sides(), "")
     assert len(results) == len(odd)
     for text, result in zip(odd, results):
-        assert all(text[s["start"]:s["end"]] == s["text"] for s in result["loaded"]["spans"])
+        assert all(text[s["start"] : s["end"]] == s["text"] for s in result["loaded"]["spans"])

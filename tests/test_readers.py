@@ -15,12 +15,22 @@ import pytest
 from model.paragraphs import split_paragraphs
 from service import readers
 from service.outlets import UNKNOWN, load_sources, resolve
-from service.readers import ArticleError, Problem, RawArticle, Walker, article_text, decode_text, extract_html, \
-    parse_jsonl_line
+from service.readers import (
+    ArticleError,
+    Problem,
+    RawArticle,
+    Walker,
+    article_text,
+    decode_text,
+    extract_html,
+    parse_jsonl_line,
+)
 
-ARTICLE = ("Taliban blames Pakistan as talks collapse\n\n"
-           "The Taliban has blamed Pakistan for the collapse of two days of talks in Istanbul.\n\n"
-           "Pakistan accuses Taliban authorities of sheltering the Pakistan Taliban; the Taliban deny it.\n")
+ARTICLE = (
+    "Taliban blames Pakistan as talks collapse\n\n"
+    "The Taliban has blamed Pakistan for the collapse of two days of talks in Istanbul.\n\n"
+    "Pakistan accuses Taliban authorities of sheltering the Pakistan Taliban; the Taliban deny it.\n"
+)
 
 PAGE = """<!doctype html><html><head><title>Talks collapse - Daily Planet</title>
 <meta property="og:site_name" content="Daily Planet"><meta name="date" content="2025-11-08">
@@ -57,6 +67,7 @@ def kinds(problems: list[Problem]) -> dict[str, str]:
 
 # ------------------------------------------------------------------ plain text
 
+
 def test_plain_text_utf8_with_and_without_bom():
     assert decode_text(ARTICLE.encode()) == ARTICLE
     assert decode_text(codecs.BOM_UTF8 + ARTICLE.encode()) == ARTICLE
@@ -66,13 +77,16 @@ def test_plain_text_utf16_with_bom():
     assert decode_text(ARTICLE.encode("utf-16")) == ARTICLE
 
 
-@pytest.mark.parametrize("raw, kind", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
-    (bytes(range(1, 32)) * 20, "binary"),
-    ("Caf\u00e9 talks collapse in Istanbul".encode("latin-1"), "undecodable"),
-    (b"", "empty"),
-    (b"  \n\t\n  ", "empty"),
-])
+@pytest.mark.parametrize(
+    "raw, kind",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
+        (bytes(range(1, 32)) * 20, "binary"),
+        ("Caf\u00e9 talks collapse in Istanbul".encode("latin-1"), "undecodable"),
+        (b"", "empty"),
+        (b"  \n\t\n  ", "empty"),
+    ],
+)
 def test_bad_plain_text_is_an_article_error(raw, kind):
     with pytest.raises(ArticleError) as caught:
         decode_text(raw)
@@ -86,6 +100,7 @@ def test_markdown_is_read_as_plain_text():
 
 
 # ------------------------------------------------------------------ HTML
+
 
 def test_html_goes_through_article_extraction():
     text, fields = extract_html(PAGE.encode())
@@ -116,23 +131,30 @@ def test_binary_named_html_is_reported():
 
 # ------------------------------------------------------------------ JSON lines
 
+
 def test_jsonl_line_with_optional_fields():
-    text, fields = parse_jsonl_line(json.dumps({"text": ARTICLE, "id": 17, "outlet": "Wire", "url": "u",
-                                                "date": "2025-11-08", "extra": [1]}).encode())
+    text, fields = parse_jsonl_line(
+        json.dumps(
+            {"text": ARTICLE, "id": 17, "outlet": "Wire", "url": "u", "date": "2025-11-08", "extra": [1]}
+        ).encode()
+    )
     assert text == ARTICLE
     assert fields == {"id": "17", "outlet": "Wire", "url": "u", "date": "2025-11-08"}
 
 
-@pytest.mark.parametrize("line, kind", [
-    (b'{"text": "unterminated', "bad-json"),
-    (b'["a list", "not an object"]', "bad-json"),
-    (b'{"title": "no text here"}', "missing-text"),
-    (b'{"text": 42}', "bad-field"),
-    (b'{"text": "   "}', "empty"),
-    (b'{"text": "fine", "outlet": {"nested": true}}', "bad-field"),
-    (b'{"text": "lone \\ud800 surrogate"}', "undecodable"),
-    (b'{"text": "caf\xe9"}', "undecodable"),
-])
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        (b'{"text": "unterminated', "bad-json"),
+        (b'["a list", "not an object"]', "bad-json"),
+        (b'{"title": "no text here"}', "missing-text"),
+        (b'{"text": 42}', "bad-field"),
+        (b'{"text": "   "}', "empty"),
+        (b'{"text": "fine", "outlet": {"nested": true}}', "bad-field"),
+        (b'{"text": "lone \\ud800 surrogate"}', "undecodable"),
+        (b'{"text": "caf\xe9"}', "undecodable"),
+    ],
+)
 def test_bad_jsonl_lines(line, kind):
     with pytest.raises(ArticleError) as caught:
         parse_jsonl_line(line)
@@ -153,6 +175,7 @@ def test_jsonl_lines_numbered_blank_lines_skipped_long_lines_reported(tmp_path):
 
 # ------------------------------------------------------------------ walking a folder
 
+
 def test_walker_reads_every_kind_and_reports_the_rest(tmp_path):
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "b.md").write_text("# Heading\n\nBody of the note.\n", encoding="utf-8")
@@ -172,16 +195,30 @@ def test_walker_reads_every_kind_and_reports_the_rest(tmp_path):
     os.symlink(tmp_path / "missing.txt", tmp_path / "dangling.txt")
 
     articles, problems = items(tmp_path, max_bytes=1500)
-    assert set(articles) == {("a.txt", None), ("b.md", None), ("c.html", None), ("D.HTM", None),
-                             ("feed.jsonl", 1), ("feed.jsonl", 2), ("elsewhere/x.txt", None)}
+    assert set(articles) == {
+        ("a.txt", None),
+        ("b.md", None),
+        ("c.html", None),
+        ("D.HTM", None),
+        ("feed.jsonl", 1),
+        ("feed.jsonl", 2),
+        ("elsewhere/x.txt", None),
+    }
     assert articles[("a.txt", None)].kind == "text" and articles[("b.md", None)].kind == "text"
     assert articles[("c.html", None)].kind == "html" and articles[("D.HTM", None)].kind == "html"
     assert articles[("feed.jsonl", 2)].kind == "jsonl"
     assert articles[("a.txt", None)].raw == ARTICLE.encode()
     assert articles[("a.txt", None)].digest == readers.content_hash(ARTICLE.encode())
-    assert kinds(problems) == {"empty.txt": "empty", "empty.jsonl": "empty", "photo.png": "unsupported",
-                               "README": "unsupported", "huge.txt": "too-large", ".git": "hidden",
-                               "linked": "symlink", "dangling.txt": "unreadable"}
+    assert kinds(problems) == {
+        "empty.txt": "empty",
+        "empty.jsonl": "empty",
+        "photo.png": "unsupported",
+        "README": "unsupported",
+        "huge.txt": "too-large",
+        ".git": "hidden",
+        "linked": "symlink",
+        "dangling.txt": "unreadable",
+    }
     assert all(str(p) for p in problems)
 
 
@@ -215,13 +252,16 @@ def test_walker_sizes_count_supported_files_only(tmp_path):
 
 # ------------------------------------------------------------------ outlets
 
+
 def test_outlet_from_sources_csv_then_subfolder_then_unknown(tmp_path):
     (tmp_path / "sources.csv").write_text(
         "file,outlet,date,slant\n"
         "a.txt,CRBC News,2025-11-08,neutral\n"
         "wire/b.txt,AP,,\n"
         "feed.jsonl,Feed Outlet,,\n"
-        "blank.txt,,,\n", encoding="utf-8")
+        "blank.txt,,,\n",
+        encoding="utf-8",
+    )
     for name in ("a.txt", "blank.txt", "c.txt"):
         (tmp_path / name).write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "wire").mkdir()
@@ -234,16 +274,24 @@ def test_outlet_from_sources_csv_then_subfolder_then_unknown(tmp_path):
     articles, problems = items(tmp_path)
     assert not problems  # sources.csv itself is metadata, not an unsupported file
     outlet = {k[0]: a.outlet for k, a in articles.items()}
-    assert outlet == {"a.txt": "CRBC News", "wire/b.txt": "AP", "feed.jsonl": "Feed Outlet",
-                      "blank.txt": UNKNOWN, "c.txt": UNKNOWN, "wire/c.txt": "wire", "wire/deep/d.txt": "wire"}
+    assert outlet == {
+        "a.txt": "CRBC News",
+        "wire/b.txt": "AP",
+        "feed.jsonl": "Feed Outlet",
+        "blank.txt": UNKNOWN,
+        "c.txt": UNKNOWN,
+        "wire/c.txt": "wire",
+        "wire/deep/d.txt": "wire",
+    }
     assert articles[("a.txt", None)].date == "2025-11-08"
 
 
 def test_nearest_sources_file_wins_and_json_forms(tmp_path):
     (tmp_path / "sources.csv").write_text("path,outlet\nnews/x.txt,Outer\nnews/y.txt,Outer\n", encoding="utf-8")
     (tmp_path / "news").mkdir()
-    (tmp_path / "news" / "sources.json").write_text(json.dumps({"x.txt": "Inner", "z.txt": {"outlet": "Zed",
-                                                                                            "url": "http://z"}}))
+    (tmp_path / "news" / "sources.json").write_text(
+        json.dumps({"x.txt": "Inner", "z.txt": {"outlet": "Zed", "url": "http://z"}})
+    )
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "sources.json").write_text(json.dumps([{"file": "w.txt", "outlet": "Listed"}]))
     for rel in ("news/x.txt", "news/y.txt", "news/z.txt", "other/w.txt"):
@@ -268,8 +316,9 @@ def test_bad_sources_files_are_reported_and_ignored(tmp_path):
 
 
 def test_sources_csv_row_problems_name_the_line(tmp_path):
-    (tmp_path / "sources.csv").write_text("file,outlet\na.txt,One\n,Two\nb.txt,B,extra\na.txt,Other\n",
-                                          encoding="utf-8")
+    (tmp_path / "sources.csv").write_text(
+        "file,outlet\na.txt,One\n,Two\nb.txt,B,extra\na.txt,Other\n", encoding="utf-8"
+    )
     found, problems = load_sources(tmp_path, ())
     assert [line for _, line, _ in problems] == [3, 4, 5]
     assert found[0].entries["a.txt"].outlet == "One"

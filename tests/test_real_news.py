@@ -22,8 +22,10 @@ from training.real_news import PROJECT_LABELS, default_corpus_dir, load_real_new
 
 runner = CliRunner()
 CORPUS = default_corpus_dir()
-needs_corpus = pytest.mark.skipif(not (CORPUS / "paragraphs.jsonl").is_file(),
-                                  reason=f"the real-news corpus is not at {CORPUS} (it lives in ../shared, beside the project)")
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "paragraphs.jsonl").is_file(),
+    reason=f"the real-news corpus is not at {CORPUS} (it lives in ../shared, beside the project)",
+)
 
 PARAGRAPHS = [
     ("p1", "Outlet One", "Kabul accused Islamabad of a cowardly attack on its border posts."),
@@ -49,9 +51,20 @@ def write_corpus(folder: Path, paragraphs=PARAGRAPHS, labels=LABELS_ROWS) -> tup
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as handle:
         for pid, outlet, text in paragraphs:
-            handle.write(json.dumps({"id": pid, "outlet": outlet, "url": f"https://example.org/{pid}", "date": "",
-                                     "dispute": "pakistan-afghanistan", "sides": ["afghanistan", "pakistan"],
-                                     "text": text}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": pid,
+                        "outlet": outlet,
+                        "url": f"https://example.org/{pid}",
+                        "date": "",
+                        "dispute": "pakistan-afghanistan",
+                        "sides": ["afghanistan", "pakistan"],
+                        "text": text,
+                    }
+                )
+                + "\n"
+            )
     labels_path = folder.parent / "adjudicated.jsonl"
     labels_path.write_text("".join(json.dumps(r) + "\n" for r in labels), encoding="utf-8")
     return folder, labels_path
@@ -60,8 +73,9 @@ def write_corpus(folder: Path, paragraphs=PARAGRAPHS, labels=LABELS_ROWS) -> tup
 def test_words_become_whole_word_spans_at_every_occurrence():
     text = "He acted in self-defence; self and selfish. A brutal, brutal war. Brutal!"
     ranges, missing = word_spans(text, ["self", "brutal", "BRUTAL WAR", "absent"])
-    assert [text[s:e] for s, e in ranges] == ["self", "brutal", "brutal war"], \
+    assert [text[s:e] for s, e in ranges] == ["self", "brutal", "brutal war"], (
         "exact case first; a hyphenated word is one word"
+    )
     assert missing == ["absent"]
     ranges, _ = word_spans(text, ["BRUTAL"])
     assert [text[s:e] for s, e in ranges] == ["brutal", "brutal", "Brutal"], "any case when the exact one is absent"
@@ -69,8 +83,9 @@ def test_words_become_whole_word_spans_at_every_occurrence():
 
 def test_overlapping_words_merge_into_one_span():
     text = "an unprovoked assault on the posts"
-    assert [text[s:e] for s, e in word_spans(text, ["unprovoked", "unprovoked assault", "assault"])[0]] == \
-        ["unprovoked assault"]
+    assert [text[s:e] for s, e in word_spans(text, ["unprovoked", "unprovoked assault", "assault"])[0]] == [
+        "unprovoked assault"
+    ]
 
 
 def test_span_voice_comes_from_the_quote_finder():
@@ -90,8 +105,9 @@ def test_corpus_rows_are_grouped_by_outlet_and_unfound_words_are_reported(tmp_pa
     assert "spans" not in rows["real-news:p4"], "a word not found leaves the row's spans unknown"
     assert real.missing_words == [("p4", "not in the text")]
     assert "not in the text" in real.summary()
-    assert "spans" not in rows["real-news:p7"] and real.voice_conflicts == ["p7"], \
+    assert "spans" not in rows["real-news:p7"] and real.voice_conflicts == ["p7"], (
         "a quoted word under an 'editorial' label contradicts it: spans unknown, reported"
+    )
     assert rows["real-news:p2"]["spans"] == [], "a 'none' row has no spans"
 
 
@@ -105,12 +121,25 @@ def test_a_label_for_an_id_not_in_the_corpus_is_reported(tmp_path):
 def test_sentence_level_loaded_labels_without_spans_train_the_heads(tmp_path, small_labels):
     labels = tmp_path / "labels"
     shutil.copytree(small_labels, labels)
-    rows = [{"id": f"babe-{i}", "text": text, "source": "babe", "origin": "external", "loaded": loaded, "spans": []}
-            for i, (text, loaded) in enumerate([("The senator's reckless scheme will wreck the economy.", "editorial"),
-                                                ("The council met on Tuesday to discuss the budget.", "none"),
-                                                ("Critics called the plan a disastrous giveaway.", "quoted")])]
-    rows.append({"id": "babe-3", "text": "A shameful betrayal, the column says of the vote.", "source": "babe",
-                 "origin": "external", "loaded": "editorial"})
+    rows = [
+        {"id": f"babe-{i}", "text": text, "source": "babe", "origin": "external", "loaded": loaded, "spans": []}
+        for i, (text, loaded) in enumerate(
+            [
+                ("The senator's reckless scheme will wreck the economy.", "editorial"),
+                ("The council met on Tuesday to discuss the budget.", "none"),
+                ("Critics called the plan a disastrous giveaway.", "quoted"),
+            ]
+        )
+    ]
+    rows.append(
+        {
+            "id": "babe-3",
+            "text": "A shameful betrayal, the column says of the vote.",
+            "source": "babe",
+            "origin": "external",
+            "loaded": "editorial",
+        }
+    )
     (labels / "external.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert runner.invoke(app, ["labels", "validate", str(labels)]).exit_code == 0
     dataset = load_dataset(labels)
@@ -125,8 +154,22 @@ def test_sentence_level_loaded_labels_without_spans_train_the_heads(tmp_path, sm
 def test_train_reads_several_sources_and_records_each_with_its_hash(tmp_path, small_labels):
     folder, labels = write_corpus(tmp_path / "corpus")
     store = tmp_path / "store"
-    result = runner.invoke(app, ["train", "--labels", str(small_labels), "--labels", str(folder),
-                                 "--real-news-labels", str(labels), "--out", str(store), "--jobs", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--labels",
+            str(small_labels),
+            "--labels",
+            str(folder),
+            "--real-news-labels",
+            str(labels),
+            "--out",
+            str(store),
+            "--jobs",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "[real-news paragraphs]" in result.output and "pakistan-afghanistan" in result.output
     manifest = read_manifest(store, (store / "CURRENT").read_text().strip())

@@ -74,7 +74,9 @@ def test_a_full_disk_while_saving_leaves_no_half_written_version(job_env, monkey
 
 def test_save_version_cleans_up_after_any_failure(store_copy, monkeypatch):
     before = current_version(store_copy)
-    monkeypatch.setattr("model.store.joblib.dump", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    monkeypatch.setattr(
+        "model.store.joblib.dump", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error"))
+    )
     with pytest.raises(OSError):
         save_version(store_copy, object(), {"version": "v-new"}, {})
     assert current_version(store_copy) == before and not (store_copy / "v-new").exists()
@@ -127,8 +129,9 @@ for i in range(n):
 
 
 @pytest.mark.slow
-def test_eight_writers_through_http_and_eight_direct_lose_and_duplicate_nothing(serve, store_copy, small_labels,
-                                                                               tmp_path):
+def test_eight_writers_through_http_and_eight_direct_lose_and_duplicate_nothing(
+    serve, store_copy, small_labels, tmp_path
+):
     labels = tmp_path / "labels"
     shutil.copytree(small_labels, labels)
     url = serve("--model", str(store_copy), "--labels", str(labels), workers=2, env={"FRAMING_API_TOKEN": TOKEN})
@@ -152,16 +155,34 @@ def test_the_token_never_appears_in_logs_or_error_bodies(tmp_path, store_copy, s
         port = s.getsockname()[1]
     log = open(tmp_path / "server.log", "wb")
     env = dict(os.environ, FRAMING_API_TOKEN=TOKEN)
-    server = subprocess.Popen([sys.executable, "-m", "framing", "serve", "--port", str(port), "--model", str(store_copy),
-                               "--labels", str(small_labels), "--log-level", "debug"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "framing",
+            "serve",
+            "--port",
+            str(port),
+            "--model",
+            str(store_copy),
+            "--labels",
+            str(small_labels),
+            "--log-level",
+            "debug",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         server.stderr = open(tmp_path / "server.log", "rb")
         wait_ready(url, server)
         bodies = []
         for header in (f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", f"bearer  {TOKEN} trailing"):
-            r = httpx.post(url + "/v1/labels", headers={"Authorization": header}, json={"items": [{"text": "x", "loaded": "none"}]})
+            r = httpx.post(
+                url + "/v1/labels", headers={"Authorization": header}, json={"items": [{"text": "x", "loaded": "none"}]}
+            )
             bodies.append(r.text)
         r = httpx.post(url + "/v1/labels", headers=AUTH, json={"items": [{"text": "  ", "loaded": "none"}]})
         bodies.append(r.text)
@@ -174,8 +195,9 @@ def test_the_token_never_appears_in_logs_or_error_bodies(tmp_path, store_copy, s
 
 
 @pytest.mark.slow
-def test_a_minute_at_saturation_no_errors_flat_memory_and_ready_through_a_retrain(serve, store_copy, small_labels,
-                                                                                  tmp_path):
+def test_a_minute_at_saturation_no_errors_flat_memory_and_ready_through_a_retrain(
+    serve, store_copy, small_labels, tmp_path
+):
     from bench.serve_load import _httpx, _tree_rss_mb, _wrk
 
     labels = tmp_path / "labels"

@@ -15,7 +15,7 @@ import pytest
 from model.sides import default_sides
 from service.batch import score_folder
 from service.batch_cli import report_main
-from service.report import ReportError, clustered_interval, paragraph_interval, Stats, write_report
+from service.report import ReportError, Stats, clustered_interval, paragraph_interval, write_report
 from tests.test_batch import SEEDS, prepare_store
 
 DIRECTIONS = default_sides().directions
@@ -190,17 +190,43 @@ def test_report_main_prints_a_summary(tmp_path, seed_results):
 
 # ------------------------------------------------------------------ hand-made rows (no model)
 
-def row(path: str, outlet: str, paragraph: int, lean: float, direction: int = 3, loaded: str = "none",
-        spans: list | None = None, line=None, framing: float | None = None) -> dict:
+
+def row(
+    path: str,
+    outlet: str,
+    paragraph: int,
+    lean: float,
+    direction: int = 3,
+    loaded: str = "none",
+    spans: list | None = None,
+    line=None,
+    framing: float | None = None,
+) -> dict:
     probabilities = [0.1, 0.1, 0.1, 0.1]
     probabilities[direction] = 0.7
-    return {"path": path, "line": line, "id": None, "outlet": outlet, "url": None, "date": None,
-            "article_hash": "ab" * 16, "article_paragraphs": 1, "paragraph": paragraph, "start": 0, "end": 4,
-            "text": "text",
-            "direction": {"label": DIRECTIONS[direction], "probabilities": dict(zip(DIRECTIONS, probabilities))},
-            "loaded": {"label": loaded, "probabilities": {"none": 0.4, "quoted": 0.3, "editorial": 0.3},
-                       "spans": spans or []},
-            "lean": lean, "framing_score": abs(lean) if framing is None else framing, "model_version": "v1"}
+    return {
+        "path": path,
+        "line": line,
+        "id": None,
+        "outlet": outlet,
+        "url": None,
+        "date": None,
+        "article_hash": "ab" * 16,
+        "article_paragraphs": 1,
+        "paragraph": paragraph,
+        "start": 0,
+        "end": 4,
+        "text": "text",
+        "direction": {"label": DIRECTIONS[direction], "probabilities": dict(zip(DIRECTIONS, probabilities))},
+        "loaded": {
+            "label": loaded,
+            "probabilities": {"none": 0.4, "quoted": 0.3, "editorial": 0.3},
+            "spans": spans or [],
+        },
+        "lean": lean,
+        "framing_score": abs(lean) if framing is None else framing,
+        "model_version": "v1",
+    }
 
 
 def write_rows(path: Path, rows: list, extra_lines: list[str] = ()) -> Path:
@@ -210,10 +236,21 @@ def write_rows(path: Path, rows: list, extra_lines: list[str] = ()) -> Path:
 
 def test_outlet_names_and_phrases_are_escaped(tmp_path):
     evil = '<script>alert("x")</script>'
-    results = write_rows(tmp_path / "r.jsonl", [
-        row("a.txt", evil, 0, 0.5, 0, "editorial", [{"start": 0, "end": 4, "text": "<b>sly</b>",
-                                                    "voice": "editorial"}]),
-        row("b.txt", "Plain & Simple", 0, -0.5, 1)])
+    results = write_rows(
+        tmp_path / "r.jsonl",
+        [
+            row(
+                "a.txt",
+                evil,
+                0,
+                0.5,
+                0,
+                "editorial",
+                [{"start": 0, "end": 4, "text": "<b>sly</b>", "voice": "editorial"}],
+            ),
+            row("b.txt", "Plain & Simple", 0, -0.5, 1),
+        ],
+    )
     write_report(results, tmp_path / "r.html")
     text = (tmp_path / "r.html").read_text()
     assert '<script>alert("x")' not in text and "<b>sly</b>" not in text
@@ -227,8 +264,11 @@ def test_bad_rows_are_skipped_and_counted(tmp_path):
     good = [row("a.txt", "One", 0, 0.2), row("b.txt", "Two", 0, -0.2)]
     other_sides = row("c.txt", "Three", 0, 0.1)
     other_sides["direction"]["probabilities"] = {"x->y": 0.1, "y->x": 0.1, "mutual": 0.1, "none": 0.7}
-    results = write_rows(tmp_path / "r.jsonl", good + [other_sides, {"path": "x"}],
-                         ["not json at all\n", "[1, 2]\n", '{"path": "cut off'])
+    results = write_rows(
+        tmp_path / "r.jsonl",
+        good + [other_sides, {"path": "x"}],
+        ["not json at all\n", "[1, 2]\n", '{"path": "cut off'],
+    )
     summary = write_report(results, tmp_path / "r.html")
     assert summary.outlets == 2 and summary.paragraphs == 2
     assert sum(summary.skipped_rows.values()) == 4
@@ -258,10 +298,13 @@ def test_jsonl_lines_are_separate_articles(tmp_path):
     assert int(report.tables["outlets"][0]["articles"]["v"]) == 2
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "no usable"),
-    ("garbage\n", "no usable"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "no usable"),
+        ("garbage\n", "no usable"),
+    ],
+)
 def test_unusable_results_are_an_error(tmp_path, content, message):
     results = tmp_path / "r.jsonl"
     results.write_text(content)
@@ -288,6 +331,7 @@ def test_report_main_errors(tmp_path):
 
 
 # ------------------------------------------------------------------ intervals
+
 
 def test_clustered_interval_matches_the_formula():
     sums, counts = [1.0, -0.5, 2.0, 0.0], [2, 3, 4, 1]
@@ -317,19 +361,32 @@ def test_paragraph_interval_and_bounds():
 
 
 def test_each_outlet_drills_down_to_its_paragraphs_with_labels_and_marked_spans(tmp_path):
-    rows = [row("a.txt", "Kabul Times", 0, 0.9, 0, "editorial",
-                [{"start": 0, "end": 4, "text": "text", "voice": "editorial"}], framing=0.9),
-            row("b.txt", "Kabul Times", 1, 0.1, framing=0.1),
-            row("c.txt", "Dawn <&>", 0, -0.5, 1, "quoted", [{"start": 0, "end": 4, "text": "text", "voice": "quoted"}])]
+    rows = [
+        row(
+            "a.txt",
+            "Kabul Times",
+            0,
+            0.9,
+            0,
+            "editorial",
+            [{"start": 0, "end": 4, "text": "text", "voice": "editorial"}],
+            framing=0.9,
+        ),
+        row("b.txt", "Kabul Times", 1, 0.1, framing=0.1),
+        row("c.txt", "Dawn <&>", 0, -0.5, 1, "quoted", [{"start": 0, "end": 4, "text": "text", "voice": "quoted"}]),
+    ]
     summary = write_report(write_rows(tmp_path / "r.jsonl", rows), tmp_path / "r.html")
     text = (tmp_path / "r.html").read_text()
     assert summary.lines()[0].startswith("report on 3 paragraphs of afghanistan-pakistan in 3 articles from 2 outlets")
-    kabul = text[text.index('<details class="outlet" data-outlet="Kabul Times"'):]
-    kabul = kabul[:kabul.index("</details>")]
+    kabul = text[text.index('<details class="outlet" data-outlet="Kabul Times"') :]
+    kabul = kabul[: kabul.index("</details>")]
     assert "the 2 most framed of 2 paragraphs" in kabul
     assert kabul.index("framing 0.90") < kabul.index("framing 0.10"), "most framed first"
     assert '<mark class="editorial">text</mark>' in kabul and "loaded editorial" in kabul
-    assert '<details class="outlet" data-outlet="Dawn &lt;&amp;&gt;"' in text and '<mark class="quoted">text</mark>' in text
+    assert (
+        '<details class="outlet" data-outlet="Dawn &lt;&amp;&gt;"' in text
+        and '<mark class="quoted">text</mark>' in text
+    )
 
 
 def test_one_outlet_is_not_called_outlets(tmp_path):

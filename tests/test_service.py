@@ -20,19 +20,26 @@ from model.sides import SidesError
 from service import workers
 from service.app import SidesFile, create_app, current_model
 from service.model_holder import ModelHolder
-from training.train import gate
 from service.settings import Settings
+from training.train import gate
 
 TOKEN = "s3cret-token-for-tests"
-TEXT = "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of dragging the region into a needless conflict."
-ARMENIA = [{"name": "armenia", "aliases": ["Armenia", "Armenian", "Yerevan", "Pashinyan"]},
-           {"name": "azerbaijan", "aliases": ["Azerbaijan", "Azerbaijani", "Baku", "Aliyev"]}]
+TEXT = (
+    "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of dragging the region into a needless conflict."
+)
+ARMENIA = [
+    {"name": "armenia", "aliases": ["Armenia", "Armenian", "Yerevan", "Pashinyan"]},
+    {"name": "azerbaijan", "aliases": ["Azerbaijan", "Azerbaijani", "Baku", "Aliyev"]},
+]
 
 
 @pytest.fixture()
 def client(store_copy, labels_copy):
-    app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy, api_token=TOKEN, max_batch_items=8,
-                              max_body_bytes=200_000))
+    app = create_app(
+        Settings(
+            model_dir=store_copy, labels_dir=labels_copy, api_token=TOKEN, max_batch_items=8, max_body_bytes=200_000
+        )
+    )
     with TestClient(app) as c:
         yield c
 
@@ -59,29 +66,47 @@ def test_score_returns_the_contract_result_with_explanation_on_request(client):
 
 
 def test_batch_keeps_order_echoes_ids_and_reads_custom_sides(client):
-    items = [{"id": "a", "text": "Baku accused Yerevan of shelling border villages."},
-             {"id": 7, "text": "Armenia blamed Azerbaijan for the failed talks."},
-             {"text": "The talks will resume in Abu Dhabi next week."}]
+    items = [
+        {"id": "a", "text": "Baku accused Yerevan of shelling border villages."},
+        {"id": 7, "text": "Armenia blamed Azerbaijan for the failed talks."},
+        {"text": "The talks will resume in Abu Dhabi next week."},
+    ]
     r = client.post("/v1/score/batch", json={"items": items, "sides": ARMENIA})
     assert r.status_code == 200
     results = r.json()["results"]
     assert [x.get("id") for x in results] == ["a", 7, None]
     assert results[0]["direction"]["label"] == "azerbaijan->armenia"
     assert results[1]["direction"]["label"] == "armenia->azerbaijan"
-    assert set(results[0]["direction"]["probabilities"]) == {"armenia->azerbaijan", "azerbaijan->armenia", "mutual", "none"}
+    assert set(results[0]["direction"]["probabilities"]) == {
+        "armenia->azerbaijan",
+        "azerbaijan->armenia",
+        "mutual",
+        "none",
+    }
 
 
-@pytest.mark.parametrize("body, status, says", [
-    ({"text": ""}, 422, "empty"),
-    ({"text": " \n\t "}, 422, "empty"),
-    ({"text": "x" * 20_001}, 422, "limit"),
-    ({"text": 12}, 422, "string"),
-    ({"txt": "hello"}, 422, "text"),
-    ({"text": "hi", "colour": "red"}, 422, "colour"),
-    ({"text": "hi", "sides": [{"name": "a", "aliases": ["A"]}]}, 422, "sides"),
-    ({"text": "hi", "sides": [{"name": "Bad Name", "aliases": ["A"]}, {"name": "b", "aliases": ["B"]}]}, 422, "lower-case"),
-    ({"text": "hi", "sides": [{"name": "a", "aliases": ["X"]}, {"name": "b", "aliases": ["x"]}]}, 422, "both sides"),
-])
+@pytest.mark.parametrize(
+    "body, status, says",
+    [
+        ({"text": ""}, 422, "empty"),
+        ({"text": " \n\t "}, 422, "empty"),
+        ({"text": "x" * 20_001}, 422, "limit"),
+        ({"text": 12}, 422, "string"),
+        ({"txt": "hello"}, 422, "text"),
+        ({"text": "hi", "colour": "red"}, 422, "colour"),
+        ({"text": "hi", "sides": [{"name": "a", "aliases": ["A"]}]}, 422, "sides"),
+        (
+            {"text": "hi", "sides": [{"name": "Bad Name", "aliases": ["A"]}, {"name": "b", "aliases": ["B"]}]},
+            422,
+            "lower-case",
+        ),
+        (
+            {"text": "hi", "sides": [{"name": "a", "aliases": ["X"]}, {"name": "b", "aliases": ["x"]}]},
+            422,
+            "both sides",
+        ),
+    ],
+)
 def test_bad_score_input_gets_a_4xx_that_says_what_is_wrong(client, body, status, says):
     r = client.post("/v1/score", json=body)
     assert r.status_code == status
@@ -89,14 +114,31 @@ def test_bad_score_input_gets_a_4xx_that_says_what_is_wrong(client, body, status
 
 
 LEAN_BODIES = [  # plainly valid: the lean path answers these
-    {"text": TEXT}, {"text": TEXT, "explain": 3}, {"text": TEXT, "sides": None, "explain": 0}, {"text": "x" * 20_000},
+    {"text": TEXT},
+    {"text": TEXT, "explain": 3},
+    {"text": TEXT, "sides": None, "explain": 0},
+    {"text": "x" * 20_000},
     {"text": "Ein Absatz \u00fcber nichts, \u201czitiert\u201d \U0001f600 und Kabul."},
 ]
 ROUTED_BODIES = [  # everything else is left to the FastAPI route, valid (2.0, "3", custom sides) or not
-    {"text": TEXT, "explain": 51}, {"text": TEXT, "explain": -1}, {"text": TEXT, "explain": 2.0},
-    {"text": TEXT, "explain": "3"}, {"text": TEXT, "explain": True}, {"text": TEXT, "explain": None},
-    {"text": ""}, {"text": " \n "}, {"text": "x" * 20_001}, {"text": 5}, {"text": None},
-    {}, {"text": TEXT, "extra": 1}, {"text": TEXT, "sides": ARMENIA}, {"text": TEXT, "sides": []}, [TEXT], TEXT, None,
+    {"text": TEXT, "explain": 51},
+    {"text": TEXT, "explain": -1},
+    {"text": TEXT, "explain": 2.0},
+    {"text": TEXT, "explain": "3"},
+    {"text": TEXT, "explain": True},
+    {"text": TEXT, "explain": None},
+    {"text": ""},
+    {"text": " \n "},
+    {"text": "x" * 20_001},
+    {"text": 5},
+    {"text": None},
+    {},
+    {"text": TEXT, "extra": 1},
+    {"text": TEXT, "sides": ARMENIA},
+    {"text": TEXT, "sides": []},
+    [TEXT],
+    TEXT,
+    None,
 ]
 LEAN_RAW = [b'{"text": "a\\ud800b Kabul"}', b'{"text": "dup", "text": "Kabul said"}', b'\xef\xbb\xbf{"text": "bom"}']
 ROUTED_RAW = [b"", b"{", b"NaN", b'{"text": "Kabul"} trailing', b'{"text": "Kabul", "explain": 1e400}']
@@ -119,21 +161,31 @@ def test_fast_score_path_answers_exactly_as_the_fastapi_route(store_copy, labels
         through_route = len(routed)
         slow = c.post("/v1/score", content=raw, headers={"content-type": "application/json; charset=utf-8"})
     assert (fast.status_code, fast.content, fast.headers["content-type"]) == (
-        slow.status_code, slow.content, slow.headers["content-type"])
+        slow.status_code,
+        slow.content,
+        slow.headers["content-type"],
+    )
     plain = raw in [json.dumps(b).encode() for b in LEAN_BODIES] + LEAN_RAW
     assert len(routed) - through_route == 1 or not plain, "with a charset parameter, the route answers"
-    assert through_route == (0 if plain else len(routed) - through_route), \
+    assert through_route == (0 if plain else len(routed) - through_route), (
         "plain valid requests, and only they, skip the route"
+    )
 
 
 def _samples(client) -> dict[str, float]:
-    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-            for line in client.get("/metrics").text.splitlines() if line and not line.startswith("#")}
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in client.get("/metrics").text.splitlines()
+        if line and not line.startswith("#")
+    }
 
 
 def test_concurrent_lean_requests_are_scored_in_one_call_with_the_same_bytes(store_copy, labels_copy, monkeypatch):
-    texts = [json.loads(line)["text"] for name in ("seed.jsonl", "authored-pakistan-afghanistan.jsonl")
-             for line in (labels_copy / name).read_text(encoding="utf-8").splitlines()[:24]]
+    texts = [
+        json.loads(line)["text"]
+        for name in ("seed.jsonl", "authored-pakistan-afghanistan.jsonl")
+        for line in (labels_copy / name).read_text(encoding="utf-8").splitlines()[:24]
+    ]
     bodies = [{"text": text, "explain": i % 3} for i, text in enumerate(texts)]
     app = create_app(Settings(model_dir=store_copy, labels_dir=labels_copy))
     calls: list[int] = []
@@ -168,8 +220,11 @@ def test_fast_score_path_is_counted_in_metrics_as_the_route(client):
     for _ in range(3):
         assert client.post("/v1/score", json={"text": TEXT}).status_code == 200
     after = _samples(client)
-    for name in ('framing_requests_total{method="POST",route="/v1/score",status="200"}',
-                 'framing_request_seconds_count{route="/v1/score"}', "framing_paragraphs_scored_total"):
+    for name in (
+        'framing_requests_total{method="POST",route="/v1/score",status="200"}',
+        'framing_request_seconds_count{route="/v1/score"}',
+        "framing_paragraphs_scored_total",
+    ):
         assert after[name] - before.get(name, 0.0) == 3, name
 
 
@@ -191,7 +246,9 @@ def test_body_limits_hold_for_declared_and_chunked_bodies(client):
 
     r = client.post("/v1/score", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413 and "larger than" in r.json()["detail"]
-    assert client.post("/v1/score", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        client.post("/v1/score", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    )
 
 
 def test_model_info(client):
@@ -211,15 +268,20 @@ def test_mutating_endpoints_refuse_missing_wrong_and_empty_tokens(client):
 
 
 def test_mutating_endpoints_are_disabled_without_a_configured_token(open_client):
-    r = open_client.post("/v1/labels", json={"items": [{"text": "x", "loaded": "none"}]},
-                         headers={"Authorization": "Bearer anything"})
+    r = open_client.post(
+        "/v1/labels", json={"items": [{"text": "x", "loaded": "none"}]}, headers={"Authorization": "Bearer anything"}
+    )
     assert r.status_code == 403 and "FRAMING_API_TOKEN" in r.json()["detail"]
     assert open_client.post("/v1/retrain").status_code == 403
 
 
 def test_labels_are_validated_and_stored_durably(client, labels_copy):
-    good = {"text": "Kabul again blamed Islamabad for closing the Torkham crossing.", "direction": "afghanistan->pakistan",
-            "loaded": "none", "spans": []}
+    good = {
+        "text": "Kabul again blamed Islamabad for closing the Torkham crossing.",
+        "direction": "afghanistan->pakistan",
+        "loaded": "none",
+        "spans": [],
+    }
     r = client.post("/v1/labels", json={"items": [good]}, headers=AUTH)
     assert r.status_code == 201 and r.json()["stored"] == 1
     stored = [json.loads(l) for l in (labels_copy / "added.jsonl").read_text().splitlines()]
@@ -263,7 +325,9 @@ def test_not_ready_without_a_model(tmp_path, labels_copy):
 
 def test_sides_file_is_parsed_once_and_again_when_it_changes(tmp_path):
     path = tmp_path / "d.toml"
-    path.write_text('dispute = "d"\n[[side]]\nname = "a"\naliases = ["Alpha"]\n[[side]]\nname = "b"\naliases = ["Beta"]\n')
+    path.write_text(
+        'dispute = "d"\n[[side]]\nname = "a"\naliases = ["Alpha"]\n[[side]]\nname = "b"\naliases = ["Beta"]\n'
+    )
     cached = SidesFile(path)
     first = cached()
     assert cached() is first and first.a.aliases == ("Alpha",)
@@ -301,19 +365,38 @@ def _wait_job(url: str, job_id: str, seconds: float = 240) -> dict:
     raise TimeoutError(job)
 
 
-def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_model(serve, store_copy, small_labels,
-                                                                                  tmp_path):
+def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_model(
+    serve, store_copy, small_labels, tmp_path
+):
     labels = tmp_path / "labels"
     shutil.copytree(small_labels, labels)
-    url = serve("--model", str(store_copy), "--labels", str(labels), workers=2,
-                env={"FRAMING_API_TOKEN": TOKEN, "FRAMING_RELOAD_SECONDS": "0.5"})
+    url = serve(
+        "--model",
+        str(store_copy),
+        "--labels",
+        str(labels),
+        workers=2,
+        env={"FRAMING_API_TOKEN": TOKEN, "FRAMING_RELOAD_SECONDS": "0.5"},
+    )
     before = httpx.get(f"{url}/v1/model").json()["version"]
     r = httpx.post(f"{url}/v1/score", json={"text": TEXT})
     assert r.status_code == 200 and r.json()["model_version"] == before
 
-    r = httpx.post(f"{url}/v1/labels", headers=AUTH, json={"items": [
-        {"text": "Baku says Yerevan is stalling the peace treaty on purpose.", "dispute": "armenia-azerbaijan",
-         "direction": "azerbaijan->armenia", "loaded": "none", "spans": []}]})
+    r = httpx.post(
+        f"{url}/v1/labels",
+        headers=AUTH,
+        json={
+            "items": [
+                {
+                    "text": "Baku says Yerevan is stalling the peace treaty on purpose.",
+                    "dispute": "armenia-azerbaijan",
+                    "direction": "azerbaijan->armenia",
+                    "loaded": "none",
+                    "spans": [],
+                }
+            ]
+        },
+    )
     assert r.status_code == 201
 
     job = httpx.post(f"{url}/v1/retrain", headers=AUTH, json={"force": True}).json()
@@ -388,8 +471,9 @@ def test_bind_gives_every_worker_socket_the_same_free_port():
             s.close()
 
 
-def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(serve, store_copy, small_labels,
-                                                                               tmp_path):
+def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(
+    serve, store_copy, small_labels, tmp_path
+):
     labels = tmp_path / "labels"
     shutil.copytree(small_labels, labels)
     with open(labels / "seed.jsonl", "a") as handle:
@@ -412,7 +496,9 @@ def test_sides_by_dispute_name_detected_or_refused_over_http(client):
     assert named["sides"]["detected"] is False and named["direction"] == auto["direction"]
     r = client.post("/v1/score", json={"text": text, "sides": "atlantis-lemuria"})
     assert r.status_code == 422 and "india-pakistan" in r.json()["detail"]
-    batch = client.post("/v1/score/batch", json={"items": [{"text": text}, {"text": "Rain fell on Lyon all week."}]}).json()
+    batch = client.post(
+        "/v1/score/batch", json={"items": [{"text": text}, {"text": "Rain fell on Lyon all week."}]}
+    ).json()
     first, second = batch["results"]
     assert first["sides"]["dispute"] == "india-pakistan"
     assert second["direction"]["label"] == "none" and "no side" in second["warning"]
@@ -420,7 +506,9 @@ def test_sides_by_dispute_name_detected_or_refused_over_http(client):
 
 def test_docs_work_offline_and_are_counted_by_route(client):
     page = client.get("/docs")
-    assert page.status_code == 200 and "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert (
+        page.status_code == 200 and "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    )
     script = client.get("/docs-assets/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.content) > 100_000
     assert client.get("/openapi.json").status_code == 200
@@ -431,13 +519,15 @@ def test_docs_work_offline_and_are_counted_by_route(client):
 
 
 def test_context_gives_attributions_with_the_speaker_named_earlier(client):
-    said = ("\u201cThe Pakistani side tried to shift all responsibility for its security onto the Afghan government,\u201d "
-            "Mujahid wrote.")
+    said = (
+        "\u201cThe Pakistani side tried to shift all responsibility for its security onto the Afghan government,\u201d "
+        "Mujahid wrote."
+    )
     added = "He added that the uncooperative attitude of the Pakistani delegation left the talks unproductive."
     result = client.post("/v1/score", json={"text": added, "context": [said]}).json()
     attribution = result["attributions"][0]
     assert attribution["speaker"]["text"] == "Mujahid" and attribution["speaker"]["side"] == "afghanistan"
-    assert added[attribution["speaker"]["start"]:attribution["speaker"]["end"]] == "He"
+    assert added[attribution["speaker"]["start"] : attribution["speaker"]["end"]] == "He"
     assert "attributions" not in client.post("/v1/score", json={"text": added}).json()
     batch = client.post("/v1/score/batch", json={"items": [{"text": added}], "context": [said], "explain": 2}).json()
     assert batch["results"][0]["explanation"]["said"] == ["Mujahid (afghanistan) blames pakistan"]

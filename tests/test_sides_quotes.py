@@ -19,8 +19,13 @@ def tokens(sides, text):
 
 def test_aliases_with_possessives_plurals_demonyms_and_multiword_names(sides):
     text = "Pakistan’s army, Afghans' homes, Pakistanis, the Islamic Emirate and Zabihullah Mujahid."
-    assert tokens(sides, text) == [("Pakistan’s", "side_b"), ("Afghans", "side_a"), ("Pakistanis", "side_b"),
-                                   ("Islamic Emirate", "side_a"), ("Zabihullah Mujahid", "side_a")]
+    assert tokens(sides, text) == [
+        ("Pakistan’s", "side_b"),
+        ("Afghans", "side_a"),
+        ("Pakistanis", "side_b"),
+        ("Islamic Emirate", "side_a"),
+        ("Zabihullah Mujahid", "side_a"),
+    ]
 
 
 def test_third_party_names_containing_a_side_are_not_read_as_that_side(sides):
@@ -63,12 +68,15 @@ def test_sides_file_errors_are_clear(tmp_path):
         sides_from_mapping({"side": [{"name": "Side A", "aliases": ["x"]}, {"name": "b", "aliases": ["y"]}]})
 
 
-@pytest.mark.parametrize("text, inside", [
-    ('He called it "irresponsible" today.', "irresponsible"),
-    ("He called it \u201cirresponsible\u201d today.", "irresponsible"),
-    ("He called it \u2018irresponsible\u2019 today.", "irresponsible"),
-    ("He called it \u00abirresponsible\u00bb today.", "irresponsible"),
-])
+@pytest.mark.parametrize(
+    "text, inside",
+    [
+        ('He called it "irresponsible" today.', "irresponsible"),
+        ("He called it \u201cirresponsible\u201d today.", "irresponsible"),
+        ("He called it \u2018irresponsible\u2019 today.", "irresponsible"),
+        ("He called it \u00abirresponsible\u00bb today.", "irresponsible"),
+    ],
+)
 def test_quote_marks_of_every_kind(text, inside):
     regions = quote_regions(text)
     assert len(regions) == 1

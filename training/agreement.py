@@ -41,24 +41,35 @@ def agreement(corpus: Path | None = None, pass_b: Path | None = None) -> dict[st
     for name, members in groups.items():
         table[name] = {"n": len(members)}
         for task in ("direction", "loaded"):
-            table[name][task] = round(cohen_kappa_score([a[i][task] for i in members], [b[i][task] for i in members]), 3)
+            table[name][task] = round(
+                cohen_kappa_score([a[i][task] for i in members], [b[i][task] for i in members]), 3
+            )
             table[name][f"{task}_agreement"] = round(sum(a[i][task] == b[i][task] for i in members) / len(members), 3)
-            table[name][f"{task}_macro_f1"] = round(f1_score([_relative(a[i][task], paragraphs[i]) for i in members],
-                                                             [_relative(b[i][task], paragraphs[i]) for i in members],
-                                                             average="macro"), 3)
+            table[name][f"{task}_macro_f1"] = round(
+                f1_score(
+                    [_relative(a[i][task], paragraphs[i]) for i in members],
+                    [_relative(b[i][task], paragraphs[i]) for i in members],
+                    average="macro",
+                ),
+                3,
+            )
     return table
 
 
 def main() -> None:
     table = agreement()
-    print("| dispute | paragraphs | direction kappa | loaded kappa | direction agreement | loaded agreement "
-          "| direction macro-F1 (B vs A) | loaded macro-F1 (B vs A) |")
+    print(
+        "| dispute | paragraphs | direction kappa | loaded kappa | direction agreement | loaded agreement "
+        "| direction macro-F1 (B vs A) | loaded macro-F1 (B vs A) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name in ["overall"] + sorted(k for k in table if k != "overall"):
         t = table[name]
-        print(f"| {name} | {t['n']} | {t['direction']:.3f} | {t['loaded']:.3f} | "
-              f"{t['direction_agreement']:.3f} | {t['loaded_agreement']:.3f} | {t['direction_macro_f1']:.3f} | "
-              f"{t['loaded_macro_f1']:.3f} |")
+        print(
+            f"| {name} | {t['n']} | {t['direction']:.3f} | {t['loaded']:.3f} | "
+            f"{t['direction_agreement']:.3f} | {t['loaded_agreement']:.3f} | {t['direction_macro_f1']:.3f} | "
+            f"{t['loaded_macro_f1']:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,12 @@ def _paragraphs(corpus: Path | None) -> dict[str, dict]:
     found = {}
     for line in (PROJECT_ROOT / "labels" / "seed.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        found[row["id"]] = {"text": row["text"], "dispute": row["dispute"], "article": row["article"],
-                            "order": row["paragraph"]}
+        found[row["id"]] = {
+            "text": row["text"],
+            "dispute": row["dispute"],
+            "article": row["article"],
+            "order": row["paragraph"],
+        }
     path = (corpus or default_corpus_dir()) / CORPUS_FILE
     if path.is_file():
         for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
@@ -58,8 +62,10 @@ def _paragraphs(corpus: Path | None) -> dict[str, dict]:
 
 
 def _context(paragraphs: dict[str, dict], target: dict) -> list[str]:
-    before = sorted((p for p in paragraphs.values() if p["article"] == target["article"]
-                     and p["order"] < target["order"]), key=lambda p: p["order"])
+    before = sorted(
+        (p for p in paragraphs.values() if p["article"] == target["article"] and p["order"] < target["order"]),
+        key=lambda p: p["order"],
+    )
     return [p["text"] for p in before[-CONTEXT_PARAGRAPHS:]]
 
 
@@ -103,16 +109,31 @@ def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
             totals["found"] += len(found)
             used = set()
             for label in row["attributions"]:
-                span = _labelled_span(paragraph["text"], label["speaker"], label.get("occurrence", 0)) \
-                    if label["speaker"] else None
+                span = (
+                    _labelled_span(paragraph["text"], label["speaker"], label.get("occurrence", 0))
+                    if label["speaker"]
+                    else None
+                )
                 if span is None:
                     continue
                 totals["labelled"] += 1
-                match = next((k for k, (_, mentions) in enumerate(found) if k not in used
-                              and any(a < span[1] and span[0] < b for a, b in mentions)), None)
+                match = next(
+                    (
+                        k
+                        for k, (_, mentions) in enumerate(found)
+                        if k not in used and any(a < span[1] and span[0] < b for a, b in mentions)
+                    ),
+                    None,
+                )
                 if match is None:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
-                    match = next((k for k, (f, _) in enumerate(found) if k not in used
-                                  and _same_name(f["speaker"]["text"], label["speaker"])), None)
+                    match = next(
+                        (
+                            k
+                            for k, (f, _) in enumerate(found)
+                            if k not in used and _same_name(f["speaker"]["text"], label["speaker"])
+                        ),
+                        None,
+                    )
                 if match is None:
                     continue
                 used.add(match)
@@ -123,8 +144,11 @@ def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
             totals["found_matched"] += len(used)
     labelled = max(totals["labelled"], 1)
     return {
-        "files": [p.name for p in files], "paragraphs": totals["paragraphs"], "missing_text": missing,
-        "labelled": totals["labelled"], "found": totals["found"],
+        "files": [p.name for p in files],
+        "paragraphs": totals["paragraphs"],
+        "missing_text": missing,
+        "labelled": totals["labelled"],
+        "found": totals["found"],
         "speaker_side": round(totals["side"] / labelled, 3),
         "targets": round(totals["targets"] / labelled, 3),
         "side_when_found": round(totals["side"] / max(totals["matched"], 1), 3),
@@ -149,13 +173,17 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
     scores = cross_validate(dataset, DEFAULT_PARAMS, jobs=jobs).direction
-    corpus = [json.loads(line) for line in (default_corpus_dir() / CORPUS_FILE).read_text(encoding="utf-8").splitlines()]
+    corpus = [
+        json.loads(line) for line in (default_corpus_dir() / CORPUS_FILE).read_text(encoding="utf-8").splitlines()
+    ]
     position = {row["id"]: k for k, row in enumerate(corpus)}
     real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
     votes = np.zeros((len(dataset.examples), 2))
     for i in real:
         example, k = dataset.examples[i], position[dataset.rows[i]["id"].split(":", 1)[-1]]
-        before = [corpus[j]["text"] for j in range(max(0, k - CONTEXT_PARAGRAPHS), k) if corpus[j]["url"] == corpus[k]["url"]]
+        before = [
+            corpus[j]["text"] for j in range(max(0, k - CONTEXT_PARAGRAPHS), k) if corpus[j]["url"] == corpus[k]["url"]
+        ]
         context = read_context(analyse_batch(before, example.sides)) if before else None
         votes[i] = blame_votes(statements_of(analyse_batch([example.text], example.sides), context)[0])
 
@@ -166,21 +194,29 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
         predicted = [DIRECTIONS[k] for k in direction_index(adjusted)]
         directional = [(t, p) for t, p in zip(truth, predicted) if t in ("A->B", "B->A")]
         reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
-        return {"direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
-                "reversed": round(reversed_, 4)}
+        return {
+            "direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
+            "reversed": round(reversed_, 4),
+        }
 
     tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
     held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
     runs = {w: figures(tune, w) for w in weights}
     best = max(weights, key=lambda w: runs[w]["direction_macro_f1"])
-    return {"fired_on": round(float((votes[real].sum(axis=1) > 0).mean()), 3), "tuning_half": runs,
-            "chosen_weight": best, "other_half": figures(held, best), "other_half_without": figures(held, 0.0)}
+    return {
+        "fired_on": round(float((votes[real].sum(axis=1) > 0).mean()), 3),
+        "tuning_half": runs,
+        "chosen_weight": best,
+        "other_half": figures(held, best),
+        "other_half_without": figures(held, 0.0),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--files", nargs="*", help="label files in labels/attributions/ (default: all but the "
-                                                   "development set)")
+    parser.add_argument(
+        "--files", nargs="*", help="label files in labels/attributions/ (default: all but the development set)"
+    )
     parser.add_argument("--corpus", type=Path, help="the real-news corpus folder (default: ../shared/real-news)")
     parser.add_argument("--direction-votes", action="store_true", help="measure the blame votes on the direction head")
     args = parser.parse_args()

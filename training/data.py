@@ -1,4 +1,5 @@
-"""From label sources (labels folders, the real-news corpus) to training examples, groups for cross-validation, and a data hash."""
+"""From label sources (labels folders, the real-news corpus) to training examples, groups for
+cross-validation, and a data hash."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.classifier import TrainingExample, relative_direction
-from model.labels import Corpus, LabelledRow, LabelProblem, normalised_text, load_corpus, load_sides_dir, row_problems
+from model.labels import Corpus, LabelledRow, LabelProblem, load_corpus, load_sides_dir, normalised_text, row_problems
 from model.sides import PROJECT_ROOT, Sides, default_sides
 from training.real_news import PROJECT_LABELS, default_corpus_dir, is_corpus, load_real_news
 
@@ -19,8 +20,10 @@ class CorpusInvalid(ValueError):
     def __init__(self, corpus: Corpus):
         shown = "\n".join(str(p) for p in corpus.problems[:20])
         more = f"\n... and {len(corpus.problems) - 20} more" if len(corpus.problems) > 20 else ""
-        super().__init__(f"the labelled corpus has {len(corpus.problems)} problem(s); fix them first "
-                         f"('framing labels validate'):\n{shown}{more}")
+        super().__init__(
+            f"the labelled corpus has {len(corpus.problems)} problem(s); fix them first "
+            f"('framing labels validate'):\n{shown}{more}"
+        )
         self.corpus = corpus
 
 
@@ -63,8 +66,9 @@ def known_spans(row: LabelledRow) -> list[dict] | None:
     return spans
 
 
-def with_real_news(labels_dir: str | Path = DEFAULT_LABELS,
-                   real_news_labels: str | Path | None = None) -> tuple[list[Path], list[str]]:
+def with_real_news(
+    labels_dir: str | Path = DEFAULT_LABELS, real_news_labels: str | Path | None = None
+) -> tuple[list[Path], list[str]]:
     """A labels folder plus the real-news corpus beside the project when it and its labels (the
     project's adjudicated file unless named) are there; and a note on what was left out."""
     corpus = default_corpus_dir()
@@ -84,8 +88,11 @@ def _sides_of(sources: list[Path]) -> dict[str, Sides]:
     return sides_for
 
 
-def load_dataset(sources: str | Path | list[str | Path] | None = None, strict: bool = True,
-                 real_news_labels: str | Path | None = None) -> Dataset:
+def load_dataset(
+    sources: str | Path | list[str | Path] | None = None,
+    strict: bool = True,
+    real_news_labels: str | Path | None = None,
+) -> Dataset:
     """Every valid labelled row of every source: a labels folder (``*.jsonl`` and ``sides/``) or a
     real-news corpus folder (text read from it, labels from ``real_news_labels``, by default the
     project's adjudicated file). With ``strict`` any problem stops training."""
@@ -109,17 +116,25 @@ def load_dataset(sources: str | Path | list[str | Path] | None = None, strict: b
                     problems += [LabelProblem(str(real.labels_path), number, m) for m in found]
                 else:
                     rows.append(LabelledRow(str(real.labels_path), number, data))
-            described.append({"kind": "real-news", "path": str(source), "corpus_sha256": real.corpus_sha256,
-                              "labels": str(real.labels_path), "labels_sha256": real.labels_sha256,
-                              "rows": len(real.rows)})
+            described.append(
+                {
+                    "kind": "real-news",
+                    "path": str(source),
+                    "corpus_sha256": real.corpus_sha256,
+                    "labels": str(real.labels_path),
+                    "labels_sha256": real.labels_sha256,
+                    "rows": len(real.rows),
+                }
+            )
         else:
             if not source.is_dir():
                 raise FileNotFoundError(f"{source}: no such labels folder")
             corpus = load_corpus(source)
             problems += corpus.problems
             rows += corpus.rows
-            described.append({"kind": "labels", "path": str(source), "rows": len(corpus.rows),
-                              "sha256": _folder_hash(source)})
+            described.append(
+                {"kind": "labels", "path": str(source), "rows": len(corpus.rows), "sha256": _folder_hash(source)}
+            )
     problems += _duplicates(rows)
     if strict and problems:
         raise CorpusInvalid(Corpus(rows, sides_for, problems))
@@ -154,10 +169,14 @@ def _duplicates(rows: list[LabelledRow]) -> list[LabelProblem]:
     for row in rows:
         where = f"{row.path}:{row.line}"
         if row["id"] in ids and ids[row["id"]][0] != row.path:
-            problems.append(LabelProblem(row.path, row.line, f"id {row['id']!r} is already used at {ids[row['id']][1]}"))
+            problems.append(
+                LabelProblem(row.path, row.line, f"id {row['id']!r} is already used at {ids[row['id']][1]}")
+            )
         key = normalised_text(row["text"])
         if key in texts and texts[key][0] != row.path:
-            problems.append(LabelProblem(row.path, row.line, f"the same paragraph text is already labelled at {texts[key][1]}"))
+            problems.append(
+                LabelProblem(row.path, row.line, f"the same paragraph text is already labelled at {texts[key][1]}")
+            )
         ids.setdefault(row["id"], (row.path, where))
         texts.setdefault(key, (row.path, where))
     return problems

@@ -30,7 +30,9 @@ def evaluate_file(path: Path, loaded_model, sides: Sides | None = None) -> dict:
         if error:
             problems.append(f"{path}:{number}: {error}")
             continue
-        row_side = sides if sides is not None else known.get(row.get("dispute") if isinstance(row, dict) else None, fallback)
+        row_side = (
+            sides if sides is not None else known.get(row.get("dispute") if isinstance(row, dict) else None, fallback)
+        )
         if isinstance(row, dict) and "direction" in row and sides is not None:
             row = {**row, "dispute": sides.dispute, "sides": list(sides.names)}
         found = row_problems(row, {**known, row_side.dispute: row_side})
@@ -38,12 +40,16 @@ def evaluate_file(path: Path, loaded_model, sides: Sides | None = None) -> dict:
         if not found:
             rows.append((row, row_side))
     if problems:
-        raise EvaluationInputError("\n".join(problems[:20]) + (f"\n... {len(problems) - 20} more" if len(problems) > 20 else ""))
+        raise EvaluationInputError(
+            "\n".join(problems[:20]) + (f"\n... {len(problems) - 20} more" if len(problems) > 20 else "")
+        )
     if not rows:
         raise EvaluationInputError(f"{path} has no labelled rows")
     truth_d, pred_d, truth_l, pred_l, gold_spans, pred_spans = [], [], [], [], [], []
-    rows = [(row, row_side.swapped() if tuple(row.get("sides") or row_side.names) == row_side.names[::-1] else row_side)
-            for row, row_side in rows]
+    rows = [
+        (row, row_side.swapped() if tuple(row.get("sides") or row_side.names) == row_side.names[::-1] else row_side)
+        for row, row_side in rows
+    ]
     by_sides: dict = {}
     for k, (_, row_side) in enumerate(rows):
         by_sides.setdefault(row_side, []).append(k)

@@ -16,13 +16,21 @@ def classification_figures(y_true: list[str], y_pred: list[str], classes: tuple[
         "n": len(y_true),
         "accuracy": round(float(np.mean([a == b for a, b in zip(y_true, y_pred)])), 4),
         "macro_f1": round(float(np.mean(f)), 4),
-        "per_class": {c: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                          "f1": round(float(f[i]), 4), "support": int(s[i])} for i, c in enumerate(labels)},
+        "per_class": {
+            c: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
+            for i, c in enumerate(labels)
+        },
     }
 
 
-def expected_calibration_error(probabilities: np.ndarray, y_true: list[str], classes: tuple[str, ...],
-                               bins: int = 10) -> float:
+def expected_calibration_error(
+    probabilities: np.ndarray, y_true: list[str], classes: tuple[str, ...], bins: int = 10
+) -> float:
     """Top-label ECE: |accuracy - confidence| averaged over equal-width confidence bins."""
     if len(y_true) == 0:
         return float("nan")
@@ -40,12 +48,21 @@ def expected_calibration_error(probabilities: np.ndarray, y_true: list[str], cla
 
 def span_figures(gold: list[list[dict]], predicted: list[list[dict]]) -> dict:
     """Character-overlap span F1: a predicted span counts if it overlaps a gold span (and vice versa)."""
-    tp_p = sum(any(p["start"] < g["end"] and g["start"] < p["end"] for g in gs) for gs, ps in zip(gold, predicted) for p in ps)
-    tp_g = sum(any(p["start"] < g["end"] and g["start"] < p["end"] for p in ps) for gs, ps in zip(gold, predicted) for g in gs)
+    tp_p = sum(
+        any(p["start"] < g["end"] and g["start"] < p["end"] for g in gs) for gs, ps in zip(gold, predicted) for p in ps
+    )
+    tp_g = sum(
+        any(p["start"] < g["end"] and g["start"] < p["end"] for p in ps) for gs, ps in zip(gold, predicted) for g in gs
+    )
     n_p = sum(len(ps) for ps in predicted)
     n_g = sum(len(gs) for gs in gold)
     precision = tp_p / n_p if n_p else 0.0
     recall = tp_g / n_g if n_g else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "predicted": n_p, "gold": n_g}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "predicted": n_p,
+        "gold": n_g,
+    }

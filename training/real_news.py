@@ -53,19 +53,25 @@ class RealNews:
     voice_conflicts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{len(self.rows)} real-news paragraphs from {len({r['outlet'] for r in self.rows})} outlets "
-                 f"({self.corpus_path}, labels {self.labels_path})"]
+        parts = [
+            f"{len(self.rows)} real-news paragraphs from {len({r['outlet'] for r in self.rows})} outlets "
+            f"({self.corpus_path}, labels {self.labels_path})"
+        ]
         if self.unlabelled:
             parts.append(f"{self.unlabelled} corpus paragraphs have no label")
         if self.unknown_ids:
             parts.append(f"{len(self.unknown_ids)} labels name ids not in the corpus (first: {self.unknown_ids[0]})")
         if self.missing_words:
             shown = ", ".join(f"{i}: {w!r}" for i, w in self.missing_words[:3])
-            parts.append(f"{len(self.missing_words)} loaded words not found in their paragraph, spans left unknown "
-                         f"({shown}{', ...' if len(self.missing_words) > 3 else ''})")
+            parts.append(
+                f"{len(self.missing_words)} loaded words not found in their paragraph, spans left unknown "
+                f"({shown}{', ...' if len(self.missing_words) > 3 else ''})"
+            )
         if self.voice_conflicts:
-            parts.append(f"{len(self.voice_conflicts)} rows whose found spans' voices contradict their 'loaded' "
-                         f"label, spans left unknown (first: {self.voice_conflicts[0]})")
+            parts.append(
+                f"{len(self.voice_conflicts)} rows whose found spans' voices contradict their 'loaded' "
+                f"label, spans left unknown (first: {self.voice_conflicts[0]})"
+            )
         return "; ".join(parts)
 
 
@@ -94,8 +100,9 @@ def word_spans(text: str, words: list[str]) -> tuple[list[tuple[int, int]], list
         if not word:
             continue
         pattern = r"(?<![\w-])" + re.escape(word) + r"(?![\w-])"
-        hits = [m.span() for m in re.finditer(pattern, text)] or \
-            [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+        hits = [m.span() for m in re.finditer(pattern, text)] or [
+            m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)
+        ]
         if hits:
             found += hits
         else:
@@ -144,9 +151,17 @@ def load_real_news(corpus_dir: str | Path | None = None, labels_path: str | Path
         if label is None:
             continue
         text = paragraph["text"]
-        row = {"id": f"real-news:{pid}", "text": text, "source": f"outlet:{paragraph['outlet']}",
-               "outlet": paragraph["outlet"], "dispute": paragraph["dispute"], "sides": list(paragraph["sides"]),
-               "direction": label["direction"], "loaded": label["loaded"], "origin": "real-news"}
+        row = {
+            "id": f"real-news:{pid}",
+            "text": text,
+            "source": f"outlet:{paragraph['outlet']}",
+            "outlet": paragraph["outlet"],
+            "dispute": paragraph["dispute"],
+            "sides": list(paragraph["sides"]),
+            "direction": label["direction"],
+            "loaded": label["loaded"],
+            "origin": "real-news",
+        }
         words = label.get("loaded_words") or []
         if label["loaded"] == "none":
             row["spans"] = []

@@ -16,25 +16,33 @@ def format_figures(figures: dict, indent: str = "") -> str:
         if head not in figures or not figures[head].get("n"):
             continue
         f = figures[head]
-        lines.append(f"{indent}{head}: n={f['n']} accuracy={f['accuracy']:.3f} macro-F1={f['macro_f1']:.3f}"
-                     + (f" calibration-error={f['calibration_error']:.3f}" if "calibration_error" in f else ""))
+        lines.append(
+            f"{indent}{head}: n={f['n']} accuracy={f['accuracy']:.3f} macro-F1={f['macro_f1']:.3f}"
+            + (f" calibration-error={f['calibration_error']:.3f}" if "calibration_error" in f else "")
+        )
         lines.append(f"{indent}  {'class':<24} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}")
         for name, c in f["per_class"].items():
-            lines.append(f"{indent}  {name:<24} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8}")
+            lines.append(
+                f"{indent}  {name:<24} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8}"
+            )
     if "loaded_binary_macro_f1" in figures:
         lines.append(f"{indent}loaded vs none (binary) macro-F1={figures['loaded_binary_macro_f1']:.3f}")
     if "spans" in figures:
         s = figures["spans"]
-        lines.append(f"{indent}spans (overlap): precision={s['precision']:.3f} recall={s['recall']:.3f} F1={s['f1']:.3f} "
-                     f"(predicted {s['predicted']}, gold {s['gold']})")
+        lines.append(
+            f"{indent}spans (overlap): precision={s['precision']:.3f} recall={s['recall']:.3f} F1={s['f1']:.3f} "
+            f"(predicted {s['predicted']}, gold {s['gold']})"
+        )
     return "\n".join(lines)
 
 
 def format_report(version: str, report: dict) -> str:
     cv = report["cross_validation"]
     lines = [f"model version {version}", f"grouped {cv['folds']}-fold cross-validation (groups: {cv['grouped_by']})"]
-    notes = {"real-news": "  <- real news from outlets held out of training: the honest figures",
-             "seed": "  <- real news, held out by article"}
+    notes = {
+        "real-news": "  <- real news from outlets held out of training: the honest figures",
+        "seed": "  <- real news, held out by article",
+    }
     for origin in ("real-news", "seed", "authored", "user", "external"):
         if origin in cv:
             lines.append(f"\n[{origin} paragraphs]{notes.get(origin, '')}")
@@ -42,13 +50,19 @@ def format_report(version: str, report: dict) -> str:
         if origin == "real-news" and report.get("real_news_by_dispute"):
             lines.append("  by dispute (macro-F1 direction / loaded):")
             for dispute, figures in report["real_news_by_dispute"].items():
-                lines.append(f"    {dispute:<26} n={figures['direction']['n']:<4} "
-                             f"{figures['direction']['macro_f1']:.3f} / {figures['loaded']['macro_f1']:.3f}")
+                lines.append(
+                    f"    {dispute:<26} n={figures['direction']['n']:<4} "
+                    f"{figures['direction']['macro_f1']:.3f} / {figures['loaded']['macro_f1']:.3f}"
+                )
     sym = report["symmetry"]
     if sym.get("n"):
-        lines.append(f"\nsymmetry: {sym['rate']:.4f} of {sym['n']} paragraphs keep their labels when the sides' names swap"
-                     f" ({sym['broken']} broken)")
-    lines.append(f"temperature: direction {report['temperature']['direction']}, loaded {report['temperature']['loaded']}")
+        lines.append(
+            f"\nsymmetry: {sym['rate']:.4f} of {sym['n']} paragraphs keep their labels when the sides' names swap"
+            f" ({sym['broken']} broken)"
+        )
+    lines.append(
+        f"temperature: direction {report['temperature']['direction']}, loaded {report['temperature']['loaded']}"
+    )
     lines.append(f"training time: {report['training_seconds']} s")
     return "\n".join(lines)
 

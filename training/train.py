@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +24,32 @@ from joblib import Parallel, delayed
 from scipy.special import softmax
 from sklearn.model_selection import GroupKFold
 
-from model.classifier import DIRECTIONS, LOADED, FramingClassifier, SWAP_DIRECTION
+from model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
 from model.features import analyse_many
 from model.results import direction_index
-from model.store import ModelStoreError, current_version, list_versions, new_version, read_manifest, save_version, \
-    set_current, store_dir
+from model.store import (
+    ModelStoreError,
+    current_version,
+    list_versions,
+    new_version,
+    read_manifest,
+    save_version,
+    set_current,
+    store_dir,
+)
 from training.data import Dataset, load_dataset
 from training.metrics import classification_figures, expected_calibration_error, span_figures
 
 # Chosen by cross-validation on real-news rows held out by outlet (python -m training.tune; the
 # runs and figures are in training/tuning.json), never on the seed rows.
-DEFAULT_PARAMS = {"min_df": 5, "direction_C": 4.0, "loaded_C": 4.0, "span_C": 1.0, "class_weight": "balanced",
-                  "span_threshold": 0.25}
+DEFAULT_PARAMS = {
+    "min_df": 5,
+    "direction_C": 4.0,
+    "loaded_C": 4.0,
+    "span_C": 1.0,
+    "class_weight": "balanced",
+    "span_threshold": 0.25,
+}
 # The data mix: each row's weight in the heads' loss, by origin (origins not named weigh 1). The
 # authored rows teach the easy cases and pull real-news figures down at full weight.
 DEFAULT_MIX = {"real-news": 1.0, "seed": 1.0, "authored": 0.3, "user": 1.0, "external": 1.0}
@@ -53,9 +67,15 @@ def _fit_fold(examples, views, train_index, test_index, params):
     parts, batch, probabilities = classifier._inputs([views[i] for i in test_index])
     direction = classifier.direction.decision_parts(*parts)
     loaded = classifier.loaded.decision_parts(*parts)
-    spans = [classifier.spans(examples[i].text, views[i], LOADED[int(np.argmax(loaded[k]))],
-                              probabilities[batch.starts[k]:batch.starts[k + 1]])
-             for k, i in enumerate(test_index)]
+    spans = [
+        classifier.spans(
+            examples[i].text,
+            views[i],
+            LOADED[int(np.argmax(loaded[k]))],
+            probabilities[batch.starts[k] : batch.starts[k + 1]],
+        )
+        for k, i in enumerate(test_index)
+    ]
     return test_index, direction, loaded, spans
 
 
@@ -63,8 +83,9 @@ def _fit_all(examples, views, params):
     return FramingClassifier(**params).fit(examples, views)
 
 
-def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, views=None,
-                   with_final: bool = False):
+def cross_validate(
+    dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, views=None, with_final: bool = False
+):
     """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
     in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier))."""
     views = views if views is not None else FramingClassifier.views(dataset.examples)
@@ -73,8 +94,10 @@ def cross_validate(dataset: Dataset, params: dict, folds: int = 5, jobs: int = -
     if splits < 2:
         raise ValueError("cross-validation needs labelled rows from at least two sources")
     out = OutOfFold(np.zeros((n, len(DIRECTIONS))), np.zeros((n, len(LOADED))), [None] * n)
-    tasks = [delayed(_fit_fold)(dataset.examples, views, train, test, params)
-             for train, test in GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)]
+    tasks = [
+        delayed(_fit_fold)(dataset.examples, views, train, test, params)
+        for train, test in GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)
+    ]
     if with_final:
         tasks.insert(0, delayed(_fit_all)(dataset.examples, views, params))
     done = Parallel(n_jobs=jobs)(tasks)
@@ -104,7 +127,9 @@ def _subset_report(dataset: Dataset, oof: OutOfFold, keep: list[int], t_directio
         report["loaded"]["calibration_error"] = expected_calibration_error(p, truth, LOADED)
         binary_truth = ["loaded" if t != "none" else "none" for t in truth]
         binary_pred = ["loaded" if LOADED[k] != "none" else "none" for k in p.argmax(1)]
-        report["loaded_binary_macro_f1"] = classification_figures(binary_truth, binary_pred, ("none", "loaded"))["macro_f1"]
+        report["loaded_binary_macro_f1"] = classification_figures(binary_truth, binary_pred, ("none", "loaded"))[
+            "macro_f1"
+        ]
     if s_rows:
         report["spans"] = span_figures([dataset.examples[i].spans for i in s_rows], [oof.spans[i] for i in s_rows])
     return report
@@ -120,8 +145,10 @@ def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
     swapped = analyse_many([s.swap_text(dataset.examples[i].text) for s, i in zip(sides, rows)], sides)
     d0, l0 = classifier.predict_proba(originals)
     d1, l1 = classifier.predict_proba(swapped)
-    same = [SWAP_DIRECTION.get(DIRECTIONS[a], DIRECTIONS[a]) == DIRECTIONS[b] and c == d
-            for a, b, c, d in zip(direction_index(d0), direction_index(d1), l0.argmax(1), l1.argmax(1))]
+    same = [
+        SWAP_DIRECTION.get(DIRECTIONS[a], DIRECTIONS[a]) == DIRECTIONS[b] and c == d
+        for a, b, c, d in zip(direction_index(d0), direction_index(d1), l0.argmax(1), l1.argmax(1))
+    ]
     return {"n": len(rows), "rate": round(float(np.mean(same)), 4), "broken": int(len(same) - sum(same))}
 
 
@@ -150,8 +177,10 @@ def gate(current: dict | None, new: dict, margin: float) -> tuple[bool, str]:
     old, fresh = old_metrics.get(origin, {}), new.get(origin, {})
     for head in ("direction", "loaded"):
         if head in old and old[head] - fresh.get(head, 0.0) > margin:
-            return False, (f"{origin} {head} macro-F1 fell from {old[head]:.3f} to {fresh.get(head, 0.0):.3f}, "
-                           f"more than the margin {margin}; not made current")
+            return False, (
+                f"{origin} {head} macro-F1 fell from {old[head]:.3f} to {fresh.get(head, 0.0):.3f}, "
+                f"more than the margin {margin}; not made current"
+            )
     return True, f"{origin} macro-F1 within the margin of the current model"
 
 
@@ -174,20 +203,38 @@ class Outcome:
     reused: bool = False
 
 
-def train(labels_dir=None, out=None, params: dict | None = None, folds: int = 5, jobs: int = -1,
-          make_current: bool = True, log: Callable[[str], None] = lambda message: None,
-          mix: dict | None = None, real_news_labels=None) -> tuple[str, dict]:
+def train(
+    labels_dir=None,
+    out=None,
+    params: dict | None = None,
+    folds: int = 5,
+    jobs: int = -1,
+    make_current: bool = True,
+    log: Callable[[str], None] = lambda message: None,
+    mix: dict | None = None,
+    real_news_labels=None,
+) -> tuple[str, dict]:
     """Fit on every labelled row of every source (``labels_dir``: one folder, a list of label
     sources, or None for the defaults), evaluate by grouped CV, save a new version; returns
     (version, report). No gate: see ``train_gated``."""
-    outcome = train_gated(labels_dir, out, params, folds, jobs, log, mix, real_news_labels,
-                          margin=None, make_current=make_current)
+    outcome = train_gated(
+        labels_dir, out, params, folds, jobs, log, mix, real_news_labels, margin=None, make_current=make_current
+    )
     return outcome.version, outcome.report
 
 
-def train_gated(labels_dir=None, out=None, params: dict | None = None, folds: int = 5, jobs: int = -1,
-                log: Callable[[str], None] = lambda message: None, mix: dict | None = None, real_news_labels=None,
-                margin: float | None = 0.05, make_current: bool = True) -> Outcome:
+def train_gated(
+    labels_dir=None,
+    out=None,
+    params: dict | None = None,
+    folds: int = 5,
+    jobs: int = -1,
+    log: Callable[[str], None] = lambda message: None,
+    mix: dict | None = None,
+    real_news_labels=None,
+    margin: float | None = 0.05,
+    make_current: bool = True,
+) -> Outcome:
     """``train``, but unchanged data, parameters and code reuse the stored version instead of storing a
     twin, and (with a ``margin``) the new version becomes current only if ``gate`` lets it."""
     params = {**DEFAULT_PARAMS, **(params or {})}
@@ -204,8 +251,10 @@ def train_gated(labels_dir=None, out=None, params: dict | None = None, folds: in
         ok, reason = _gate_against_current(store, twin["metrics"], margin) if make_current else (False, "")
         if ok:
             set_current(store, twin["version"])
-        log(f"unchanged data, parameters and code: version {twin['version']} is already stored; not training again"
-            + (" (it is current)" if ok else f" ({reason})" if make_current else ""))
+        log(
+            f"unchanged data, parameters and code: version {twin['version']} is already stored; not training again"
+            + (" (it is current)" if ok else f" ({reason})" if make_current else "")
+        )
         return Outcome(twin["version"], report, ok, reason or "unchanged: the stored twin", reused=True)
     apply_mix(dataset, mix)
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
@@ -221,9 +270,12 @@ def train_gated(labels_dir=None, out=None, params: dict | None = None, folds: in
     if l_rows:
         classifier.loaded.calibrate(oof.loaded[l_rows], [dataset.examples[i].loaded for i in l_rows])
 
-    report = {"cross_validation": {"folds": min(folds, len(set(dataset.groups))),
-                                   "grouped_by": "source (outlet for real-news rows, article for seed rows, "
-                                                 "dispute for authored rows)"}}
+    report = {
+        "cross_validation": {
+            "folds": min(folds, len(set(dataset.groups))),
+            "grouped_by": "source (outlet for real-news rows, article for seed rows, dispute for authored rows)",
+        }
+    }
     t_direction, t_loaded = classifier.direction.temperature, classifier.loaded.temperature
     for origin in sorted(set(dataset.origins)):
         keep = [i for i, o in enumerate(dataset.origins) if o == origin]
@@ -231,28 +283,38 @@ def train_gated(labels_dir=None, out=None, params: dict | None = None, folds: in
     real = [i for i, o in enumerate(dataset.origins) if o == "real-news"]
     if real:
         report["real_news_by_dispute"] = {
-            dispute: _subset_report(dataset, oof, [i for i in real if dataset.rows[i]["dispute"] == dispute],
-                                    t_direction, t_loaded)
-            for dispute in sorted({dataset.rows[i]["dispute"] for i in real})}
+            dispute: _subset_report(
+                dataset, oof, [i for i in real if dataset.rows[i]["dispute"] == dispute], t_direction, t_loaded
+            )
+            for dispute in sorted({dataset.rows[i]["dispute"] for i in real})
+        }
     report["symmetry"] = symmetry_rate(classifier, dataset)
-    report["temperature"] = {"direction": round(classifier.direction.temperature, 4),
-                             "loaded": round(classifier.loaded.temperature, 4)}
+    report["temperature"] = {
+        "direction": round(classifier.direction.temperature, 4),
+        "loaded": round(classifier.loaded.temperature, 4),
+    }
     report["training_seconds"] = round(time.perf_counter() - started, 2)
 
     manifest = {
         **key,
         "version": new_version(dataset.data_hash),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_rows": len(dataset.examples),
-        "label_sets": {"direction": ["<A>-><B>", "<B>-><A>", "mutual", "none"], "loaded": list(LOADED),
-                       "span_voice": ["quoted", "editorial"]},
+        "label_sets": {
+            "direction": ["<A>-><B>", "<B>-><A>", "mutual", "none"],
+            "loaded": list(LOADED),
+            "span_voice": ["quoted", "editorial"],
+        },
         "sources": dataset.sources,
         "metrics": _summary(report),
     }
     ok, reason = _gate_against_current(store, manifest["metrics"], margin) if make_current else (False, "")
     version = save_version(store, classifier, manifest, report, make_current=ok)
-    log(f"saved version {version} in {store}" + (" and made it current" if ok else "")
-        + (f" ({reason})" if margin is not None and make_current else ""))
+    log(
+        f"saved version {version} in {store}"
+        + (" and made it current" if ok else "")
+        + (f" ({reason})" if margin is not None and make_current else "")
+    )
     return Outcome(version, report, ok, reason)
 
 

@@ -20,9 +20,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-from scipy.special import softmax
-
 from model.classifier import DIRECTIONS, LOADED, FramingClassifier
 from model.results import direction_index
 from training.data import Dataset, load_dataset
@@ -58,8 +55,9 @@ def _figures(dataset: Dataset, oof, rows: list[int]) -> dict:
     return {
         "direction": round(classification_figures(truth_d, pred_d, DIRECTIONS)["macro_f1"], 4),
         "loaded": round(classification_figures(truth_l, pred_l, LOADED)["macro_f1"], 4),
-        "spans": round(span_figures([dataset.examples[i].spans for i in span_rows],
-                                    [oof.spans[i] for i in span_rows])["f1"], 4),
+        "spans": round(
+            span_figures([dataset.examples[i].spans for i in span_rows], [oof.spans[i] for i in span_rows])["f1"], 4
+        ),
     }
 
 
@@ -69,8 +67,11 @@ def evaluate(dataset: Dataset, params: dict, mix: dict, views, jobs: int) -> dic
     real = [i for i, o in enumerate(dataset.origins) if o == "real-news"]
     tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
     held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
-    return {"tuning_half": _figures(dataset, oof, tune), "other_half": _figures(dataset, oof, held),
-            "all_real_news": _figures(dataset, oof, real)}
+    return {
+        "tuning_half": _figures(dataset, oof, tune),
+        "other_half": _figures(dataset, oof, held),
+        "all_real_news": _figures(dataset, oof, real),
+    }
 
 
 def main(argv=None) -> None:
@@ -88,11 +89,25 @@ def main(argv=None) -> None:
     def run(stage: str, params: dict, mix: dict) -> dict:
         started = time.perf_counter()
         figures = evaluate(dataset, params, mix, views, args.jobs)
-        runs.append({"stage": stage, "params": params, "mix": mix, **figures,
-                     "seconds": round(time.perf_counter() - started, 1)})
+        runs.append(
+            {
+                "stage": stage,
+                "params": params,
+                "mix": mix,
+                **figures,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
         t = figures["tuning_half"]
-        print(f"{stage:<14} {json.dumps({**mix, **{k: params[k] for k in ('min_df', 'direction_C', 'loaded_C', 'span_threshold') if k in params}})}"
-              f"  tuning half: direction {t['direction']:.3f} loaded {t['loaded']:.3f} spans {t['spans']:.3f}", flush=True)
+        shown = {
+            **mix,
+            **{k: params[k] for k in ("min_df", "direction_C", "loaded_C", "span_threshold") if k in params},
+        }
+        print(
+            f"{stage:<14} {json.dumps(shown)}"
+            f"  tuning half: direction {t['direction']:.3f} loaded {t['loaded']:.3f} spans {t['spans']:.3f}",
+            flush=True,
+        )
         return figures
 
     def best(stage: str, key) -> dict:
@@ -116,8 +131,10 @@ def main(argv=None) -> None:
     chosen = best("span_threshold", lambda r: r["tuning_half"]["spans"])
     params["span_threshold"] = chosen["params"]["span_threshold"]
     figures = {k: chosen[k] for k in ("tuning_half", "other_half", "all_real_news")}
-    args.out.write_text(json.dumps({"chosen": {"params": params, "mix": {**DEFAULT_MIX, **mix}, **figures},
-                                    "runs": runs}, indent=1) + "\n")
+    args.out.write_text(
+        json.dumps({"chosen": {"params": params, "mix": {**DEFAULT_MIX, **mix}, **figures}, "runs": runs}, indent=1)
+        + "\n"
+    )
     print(f"\nchosen params {params}\nchosen mix {mix}\nwritten to {args.out}")
 
 
