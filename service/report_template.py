@@ -17,17 +17,19 @@ p.meta, p.note { color: var(--muted); margin: 4px 0; }
 .plots { display: flex; flex-wrap: wrap; gap: 24px; }
 figure { margin: 0; flex: 1 1 520px; min-width: 0; }
 figure.wide { flex-basis: 100%; }
+figure.wide svg { width: 100%; max-height: 520px; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 13px; }
 .tablewrap { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: var(--band); cursor: pointer; user-select: none; vertical-align: bottom; max-width: 120px; }
 th[data-dir="asc"]::after { content: " \\25B2"; }
 th[data-dir="desc"]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .ci { color: var(--muted); font-size: 12px; }
 td.phrases { min-width: 180px; max-width: 360px; overflow-wrap: anywhere; }
+td[data-col=article] { overflow-wrap: anywhere; min-width: 90px; }
 details.outlet { margin: 6px 0; }
 details.outlet summary { cursor: pointer; font-weight: 600; }
 details.outlet li { margin: 8px 0; }

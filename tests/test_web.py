@@ -237,3 +237,39 @@ def test_labelling_three_paragraphs_then_retraining_changes_the_served_model(ser
     from model.labels import load_corpus
 
     assert not load_corpus(labels).problems  # the page's rows are ordinary labels
+
+
+def test_the_report_fits_1400_pixels_and_the_direction_chart_fills_its_row(tmp_path, shipped_store):
+    """In Chromium at 1400 px: no table needs sideways scrolling, the direction chart is as wide as
+    the plots, and the other disputes in the results are named."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.fail("Debian's chromium is not installed") if os.environ.get("CI") else pytest.skip("no chromium")
+    from service.batch import score_folder
+    from service.report import write_report
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "in"
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    (folder / "kashmir.txt").write_text(
+        "India accused Pakistan of sponsoring terrorism in Kashmir.\n", encoding="utf-8"
+    )
+    score_folder(folder, tmp_path / "out.jsonl", model_dir=shipped_store, jobs=1, progress=False)
+    write_report(tmp_path / "out.jsonl", tmp_path / "report.html")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto((tmp_path / "report.html").as_uri())
+            overflowing = page.evaluate(
+                "[...document.querySelectorAll('.tablewrap')].filter(w => w.scrollWidth > w.clientWidth + 1).length"
+            )
+            assert overflowing == 0
+            widths = page.evaluate(
+                "['#plot-directions svg', '.plots'].map(s => document.querySelector(s).getBoundingClientRect().width)"
+            )
+            assert widths[0] >= 0.6 * widths[1]
+            assert "india-pakistan (1 paragraph)" in page.inner_text("body")
+            page.screenshot(path=os.environ.get("FRAMING_SCREENSHOTS", "/tmp") + "/report-1400.png", full_page=True)
+        finally:
+            browser.close()
