@@ -40,7 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from model.disputes import NO_SIDE_WARNING
-from service.batch import LOADED_LABELS, directions_of_columns, unflatten
+from model.results import LOADED_LABELS
+from service.folder.rows import directions_of_columns, unflatten
 from service.report_template import PAGE, SCRIPT, STYLE
 
 DEFAULT_MAX_ARTICLES = 5000

@@ -22,9 +22,11 @@ import pytest
 from bench.folder import build_folder  # the benchmark's synthetic-folder builder
 from model.paragraphs import split_paragraphs
 from model.sides import default_sides
-from service import batch
-from service.batch import BatchError, errors_path, score_folder, unflatten
+from service.batch import BatchError, errors_path, score_folder
 from service.batch_cli import score_folder_main
+from service.folder import engines, worker
+from service.folder import rows as row_format
+from service.folder.rows import unflatten
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -83,7 +85,7 @@ def read_rows(path: Path) -> list[dict]:
     if path.suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            return [unflatten(record, batch.directions_of_columns(reader.fieldnames)) for record in reader]
+            return [unflatten(record, row_format.directions_of_columns(reader.fieldnames)) for record in reader]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -128,7 +130,7 @@ def test_seed_folder_rows(tmp_path, store):
         assert outlets == {r["file"]: r["outlet"] for r in csv.DictReader(handle)}
     version = (store / "CURRENT").read_text().strip()
     for row in rows:
-        assert list(row)[:12] == list(batch.ROW_FIELDS)
+        assert list(row)[:12] == list(row_format.ROW_FIELDS)
         assert row["line"] is None and len(row["article_hash"]) == 32
         assert row["direction"]["label"] in DIRECTIONS
         assert list(row["direction"]["probabilities"]) == list(DIRECTIONS)
@@ -146,7 +148,7 @@ def test_csv_output_holds_the_same_rows(tmp_path, store):
     score_folder(SEEDS, tmp_path / "a.csv", sides=sides, model_dir=store, jobs=1, progress=False)
     with open(tmp_path / "a.csv", encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
-    assert header == batch.csv_columns(DIRECTIONS)
+    assert header == row_format.csv_columns(DIRECTIONS)
     assert "direction.probabilities.afghanistan->pakistan" in header and "loaded.spans" in header
     assert canonical(read_rows(tmp_path / "a.csv")) == canonical(read_rows(tmp_path / "a.jsonl"))
     assert errors_path(tmp_path / "a.csv").read_text().splitlines() == ["path,line,kind,message"]
@@ -396,21 +398,22 @@ import json, os, sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from service import batch
+from service.folder import engines, worker
 
 folder, out, store, fault = sys.argv[1:5]
 methods = []
 def pool(**kw):
     methods.append(kw["mp_context"].get_start_method())
     return ProcessPoolExecutor(**kw)
-batch.ProcessPoolExecutor = pool
+engines.ProcessPoolExecutor = pool
 if fault:  # kill the scoring process the first time it meets 'Kabul' (once: the marker file)
-    real = batch.split_paragraphs
+    real = worker.split_paragraphs
     def split(text):
         if "Kabul" in text and not os.path.exists(fault):
             open(fault, "w").close()
             os._exit(17)
         return real(text)
-    batch.split_paragraphs = split
+    worker.split_paragraphs = split
 summary = batch.score_folder(Path(folder), Path(out), model_dir=Path(store), jobs=2, progress=False, chunk_bytes=6000)
 print(json.dumps({"methods": methods, "articles": summary.articles, "problems": summary.problem_count}))
 """
@@ -438,9 +441,9 @@ def test_forked_process_pool_matches_inline(tmp_path, store, synthetic):
 
 def test_spawned_process_pool_matches_inline(tmp_path, store, synthetic, monkeypatch):
     methods = []
-    monkeypatch.setattr(batch, "_can_fork", lambda: False)
+    monkeypatch.setattr(engines, "_can_fork", lambda: False)
     monkeypatch.setattr(
-        batch,
+        engines,
         "ProcessPoolExecutor",
         lambda **kw: methods.append(kw["mp_context"].get_start_method()) or ProcessPoolExecutor(**kw),
     )
@@ -481,7 +484,7 @@ def test_dask_local_cluster_matches_local_engine(tmp_path, store, synthetic):
             progress=False,
             chunk_bytes=8000,
         )
-        loads = client.run(batch.worker_loads)
+        loads = client.run(worker.worker_loads)
     assert summary.engine == "dask" and summary.workers == 2
     assert canonical(read_rows(tmp_path / "dask.jsonl")) == canonical(read_rows(tmp_path / "local.jsonl"))
     assert summary.articles == local.articles and summary.problems == local.problems
