@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 
 from model.sides import SidesError
 from service import workers
-from service.app import SidesFile, create_app, current_model
+from service.app import create_app
 from service.model_holder import ModelHolder
+from service.routes.common import SidesFile, current_model
 from service.settings import Settings
 from training.train import gate
 
