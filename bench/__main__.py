@@ -237,6 +237,8 @@ def markdown(results: dict) -> str:
     ]
     if r["quick"]:
         lines += ["", "**Quick (smoke) mode: small samples, the figures only show that the suite runs.**"]
+    for part, when in r.get("remeasured", {}).items():
+        lines += ["", f"Part `{part}` re-measured alone at {when} (`python -m bench --only {part}`)."]
     lines += _real_news_rows(r.get("real_news", {}))
     lines += _attribution_rows(r.get("attribution", {}))
     lines += _suggest_rows(r.get("suggest", {}))
@@ -320,6 +322,16 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def merged(previous: dict, new: dict, parts: list[str]) -> dict:
+    """A partial run's parts written over the previous full run's figures (the rest kept, so that
+    BENCHMARKS.md stays whole), each re-measured part with its own time."""
+    if previous.get("quick") != new["quick"]:
+        return new
+    out = {**previous, **{part: new[part] for part in parts if part in new}}
+    out["remeasured"] = {**previous.get("remeasured", {}), **{part: new["measured_at"] for part in parts}}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke mode: small samples, under a minute")
@@ -328,6 +340,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results.json", help="raw figures")
     args = parser.parse_args()
     results = run(args.quick, set(args.only) if args.only else None)
+    if args.only and args.json.exists():
+        results = merged(json.loads(args.json.read_text()), results, args.only)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     args.out.write_text(table)

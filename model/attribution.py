@@ -41,12 +41,13 @@ CUES = {
     "blame": "blamed blames blaming blame",
     "deny": "denied denies denying deny rejected rejects rejecting dismissed dismisses dismissing refuted refutes",
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
-    "slammed slams denounced denounces lambasted censured",
+    "slammed slams denounced denounces lambasted censured decried decries",
     "warn": "warned warns warning threatened threatens vowed vows cautioned",
     "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
     "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
     "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
-    "describes called calls urged urges demanded demands expressed reported confirmed pointed",
+    "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
+    "underscored reiterated lamented highlighted",
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
 BLAMING = frozenset({"accuse", "blame", "condemn"})
@@ -193,9 +194,26 @@ class Attributor:
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
             return None
         found = self._backward(tokens, text, starts, ends, cue_at, first, previous)
+        if found is None:
+            found = self._appositive(tokens, text, starts, ends, cue_at, first)
         if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
             found = self._forward(tokens, text, starts, ends, cue_at + 1, last, previous)
         return found
+
+    @staticmethod
+    def _appositive(tokens, text, starts, ends, cue_at: int, first: int):
+        """A name set off by commas just before the cue: "Director of the chamber, Zia-ul-Haq Sarhadi,
+        claimed": the capitalised words between the two commas (at most four)."""
+        if cue_at == first or "," not in _gap(text, ends, starts, cue_at):
+            return None
+        k = cue_at - 1  # back to the word after the comma that opens the apposition
+        while k > first and cue_at - k < 4 and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+            k -= 1
+        words = range(k, cue_at)
+        if not words or not all(text[starts[j]].isupper() or tokens[j] in (SIDE_A, SIDE_B, THIRD) for j in words):
+            return None
+        side = next((tokens[j] for j in words if tokens[j] in (SIDE_A, SIDE_B, THIRD)), UNKNOWN)
+        return side, (k, cue_at), False
 
     @staticmethod
     def _verb(tokens, text, starts, ends, cue_at: int, first: int) -> bool:

@@ -105,3 +105,9 @@ def test_paragraphs_without_words_have_no_attributions():
     assert read_context(analyse_batch(["0", "\b"], sides)).speaker is None  # found by the API fuzzer: no crash
     found = statements_of(analyse_batch(["", "Kabul said talks failed.", "\b"], sides))
     assert [len(f) for f in found] == [0, 1, 0]
+
+
+def test_a_name_set_off_by_commas_before_the_verb_is_the_speaker():
+    text = "The chamber's director, Ahmed Khan, claimed that Pakistan closed the crossing without warning."
+    found = attributions(text, default_sides())
+    assert found[0]["speaker"]["text"] == "Ahmed Khan" and found[0]["cue"] == "claim"

@@ -25,3 +25,20 @@ def test_quick_bench_runs_every_part_and_writes_the_table(tmp_path):
     assert results["speed"]["framing_per_second"] > 0 and results["http"]["errors"] == 0
     text = table.read_text()
     assert "Quick (smoke) mode" in text and "BABE" in text and "paragraphs/s" in text and "requests/s" in text
+    for part in ("attribution", "suggest"):
+        assert part in results and "error" not in results[part], (part, results.get(part))
+
+    # a partial run keeps the other parts' figures, and says what it re-measured
+    before = json.loads(raw.read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "attribution", "--out", str(table), "--json", str(raw)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = json.loads(raw.read_text())
+    assert after["speed"] == before["speed"] and "attribution" in after["remeasured"]
+    text = table.read_text()
+    assert "requests/s" in text and "Part `attribution` re-measured alone" in text
