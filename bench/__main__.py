@@ -80,6 +80,10 @@ def _attribution() -> dict:
     return {"held_out": evaluate(held), "development": evaluate([LABELS_DIR / DEVELOPMENT])}
 
 
+def _not_run(figures: dict) -> str:
+    return f"Not run: {figures.get('skipped') or figures.get('error', 'not measured')}"
+
+
 def _suggest(quick: bool) -> dict:
     """``framing suggest``'s ranking against random picks (``training.suggest.simulate``)."""
     from bench.external import Unavailable
@@ -96,7 +100,7 @@ def _suggest(quick: bool) -> dict:
 def _suggest_rows(figures: dict) -> list[str]:
     lines = ["", "## Which paragraphs to label: `framing suggest` against random picks", ""]
     if "suggest" not in figures:
-        return lines + [f"Not run: {figures.get('skipped') or figures.get('error', 'not measured')}"]
+        return lines + [_not_run(figures)]
     start = figures["start"]
     lines += [
         f"A model trained without real news labels paragraphs from half of the real-news outlets ({figures['pool']} "
@@ -122,7 +126,7 @@ def _suggest_rows(figures: dict) -> list[str]:
 def _attribution_rows(figures: dict) -> list[str]:
     lines = ["", "## Who speaks and whom they blame (attributions)", ""]
     if "held_out" not in figures:
-        return lines + [f"Not run: {figures.get('skipped') or figures.get('error', 'not measured')}"]
+        return lines + [_not_run(figures)]
     lines += [
         "Against `labels/attributions/` (speaker words, speaker side and blamed sides, labelled by reading; the "
         "paragraph's article before it given as context). Speaker side and targets count a labelled speaker "
@@ -184,7 +188,7 @@ def _real_news_rows(figures: dict) -> list[str]:
     """Real news from outlets held out of training, per dispute, beside the two labelling passes' agreement."""
     lines = ["", "## Accuracy on real news from outlets held out of training", ""]
     if "cross_validation" not in figures:
-        return lines + [f"Not run: {figures.get('skipped') or figures.get('error', 'not measured')}"]
+        return lines + [_not_run(figures)]
     cv, humans = figures["cross_validation"], figures["humans"]
     real = cv["real-news"]
     lines += [

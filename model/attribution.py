@@ -84,26 +84,6 @@ class Statement:
     quoted: bool  # the content is a party's words (quotation or attributed speech)
     content: str = "none"  # what the content does: blame, attack, deny, defend or none (model.features cues)
 
-    def features(self) -> list[str]:
-        voice = "q" if self.quoted else "e"
-        names = [f"att:{self.speaker}>{self.cue}", f"att:{self.speaker}>{self.cue}>{voice}"]
-        names.append(f"att:{self.speaker}>{self.cue}>{self.content}")
-        for target in self.targets or ("none",):
-            names += [
-                f"att:{self.speaker}>{target}",
-                f"att:{self.speaker}>{self.cue}>{target}",
-                f"att:{self.speaker}>{target}>{self.content}",
-            ]
-            if self.speaker in SIDES and target in SIDES and self.cue == "deny":
-                names.append(f"att:denies:{self.speaker}>{target}")
-            elif (
-                self.speaker in SIDES
-                and target in SIDES
-                and (self.cue in BLAMING or self.content in ("blame", "attack"))
-            ):
-                names.append(f"att:blames:{self.speaker}>{target}")
-        return names
-
 
 def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
     """Token ranges of the sentences: a sentence ends where the text between two words has a full stop,
@@ -505,7 +485,12 @@ def _side_name(token: str, sides) -> str:
 
 
 CUE_STRENGTH = ("accuse", "blame", "criticise", "warn", "demand", "deny", "claim", "say", "quote")
-TARGETING_CUES = frozenset({"accuse", "blame", "condemn", "warn"})
+TARGETING_CUES = BLAMING | {"warn"}
+
+
+def _public_cue(cue: str) -> str:
+    """The cue as results name it ("condemn" covers criticising words too)."""
+    return "criticise" if cue == "condemn" else cue
 
 
 def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[str, float]) -> bool:
@@ -554,7 +539,7 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if not resolved and statement.speaker in SIDES + (THIRD,):
             named[statement.speaker] = words
         who = named.get(statement.speaker, words) if resolved else words
-        cue = "criticise" if statement.cue == "condemn" else statement.cue
+        cue = _public_cue(statement.cue)
         targets = [t for t in statement.targets if _blames(statement, tokens, t, valence)]
         s_first, s_last = statement.tokens
         span = {"start": starts[s_first], "end": ends[s_last - 1]}
@@ -593,9 +578,6 @@ def describe(found: list[tuple], sides, context: Context | None = None) -> list[
     return [attribution for attribution, _ in merged(found, sides, context)]
 
 
-BLAME_CUES = frozenset({"accuse", "blame", "condemn"})
-
-
 def blame_votes(found: list[tuple]) -> tuple[float, float]:
     """How strongly the statements of a paragraph say A blames B and B blames A: a side's statement
     that accuses, blames or condemns, or whose content blames or attacks, naming the other side."""
@@ -603,7 +585,7 @@ def blame_votes(found: list[tuple]) -> tuple[float, float]:
     for statement, *_ in found:
         if statement.speaker not in SIDES or statement.cue == "deny":
             continue
-        if statement.cue in BLAME_CUES or statement.content in ("blame", "attack"):
+        if statement.cue in BLAMING or statement.content in ("blame", "attack"):
             for target in statement.targets:
                 if statement.speaker == SIDE_A and target == SIDE_B:
                     a_b += 1.0
@@ -623,7 +605,7 @@ THIRD_PERSON = {
     "say": "says",
     "quote": "says",
 }
-BLAMING_WORDS = frozenset({"accuse", "blame", "criticise", "warn"})
+BLAMING_WORDS = frozenset(_public_cue(cue) for cue in TARGETING_CUES)
 
 
 def in_words(attribution: dict) -> str:

@@ -173,17 +173,12 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
     scores = cross_validate(dataset, DEFAULT_PARAMS, jobs=jobs).direction
-    corpus = [
-        json.loads(line) for line in (default_corpus_dir() / CORPUS_FILE).read_text(encoding="utf-8").splitlines()
-    ]
-    position = {row["id"]: k for k, row in enumerate(corpus)}
+    paragraphs = _paragraphs(None)
     real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
     votes = np.zeros((len(dataset.examples), 2))
     for i in real:
-        example, k = dataset.examples[i], position[dataset.rows[i]["id"].split(":", 1)[-1]]
-        before = [
-            corpus[j]["text"] for j in range(max(0, k - CONTEXT_PARAGRAPHS), k) if corpus[j]["url"] == corpus[k]["url"]
-        ]
+        example = dataset.examples[i]
+        before = _context(paragraphs, paragraphs[dataset.rows[i]["id"].split(":", 1)[-1]])
         context = read_context(analyse_batch(before, example.sides)) if before else None
         votes[i] = blame_votes(statements_of(analyse_batch([example.text], example.sides), context)[0])
 

@@ -209,11 +209,11 @@ def suggest(source, n: int, labels_dir=None, model_dir=None, sides=None, progres
     import tempfile
     from pathlib import Path
 
-    from model.sides import PROJECT_ROOT
     from service.report import ReportError, read_results
+    from training.data import DEFAULT_LABELS
 
     source = Path(source)
-    labelled = labelled_texts(Path(labels_dir) if labels_dir else PROJECT_ROOT / "labels")
+    labelled = labelled_texts(Path(labels_dir) if labels_dir else DEFAULT_LABELS)
     if source.is_dir():
         from service.batch import score_folder
 

@@ -39,9 +39,8 @@ class Job:
 
     @property
     def directions(self) -> tuple[str, ...]:
-        if self.sides is None:
-            return GENERIC_DIRECTIONS
-        return sides_from_mapping(self.sides).directions
+        sides = _job_sides(self)  # parsed once per process, as the worker reads it
+        return GENERIC_DIRECTIONS if sides is None else sides.directions
 
 
 @dataclass
