@@ -13,7 +13,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from model.sides import PROJECT_ROOT
+from framing.paths import PROJECT_ROOT
 
 
 def _part(name: str, function, results: dict, log) -> None:
@@ -34,9 +34,10 @@ def _part(name: str, function, results: dict, log) -> None:
 
 
 def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
+    from framing.model.store import load_current
+    from framing.training.train import DEFAULT_PARAMS
+
     from bench import external, folder, real_news, serve_load, speed, training_time
-    from model.store import load_current
-    from training.train import DEFAULT_PARAMS
 
     wanted = parts or {
         "real_news",
@@ -74,7 +75,7 @@ def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
 def _attribution() -> dict:
     """Speakers, their sides and whom they blame, against the attribution labels (``training.attribution_eval``):
     the held-out files, and the development file the rules were shaped on."""
-    from training.attribution_eval import DEVELOPMENT, LABELS_DIR, evaluate
+    from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, evaluate
 
     held = sorted(p for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
     return {"held_out": evaluate(held), "development": evaluate([LABELS_DIR / DEVELOPMENT])}
@@ -86,9 +87,10 @@ def _not_run(figures: dict) -> str:
 
 def _suggest(quick: bool) -> dict:
     """``framing suggest``'s ranking against random picks (``training.suggest.simulate``)."""
+    from framing.training.data import with_real_news
+    from framing.training.suggest import simulate
+
     from bench.external import Unavailable
-    from training.data import with_real_news
-    from training.suggest import simulate
 
     if len(with_real_news()[0]) < 2:
         raise Unavailable("the real-news corpus is not there")
@@ -108,7 +110,7 @@ def _suggest_rows(figures: dict) -> list[str]:
         f"the other half ({figures['test']} paragraphs from outlets it never saw); {figures['seeds']} seeds, mean "
         f"(the first round is random for both). Before any real-news label: direction {start['direction']:.3f}, "
         f"loaded {start['loaded']:.3f}. Ranking options chosen on a split of the first half only "
-        "(`python -m training.suggest --simulate --development`).",
+        "(`python -m framing.training.suggest --simulate --development`).",
         "",
         "| labels | suggest: direction / loaded / mean | random: direction / loaded / mean | suggest − random (mean) |",
         "|---|---|---|---|",

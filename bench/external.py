@@ -24,17 +24,18 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from framing.model.classifier import FramingClassifier, TrainingExample
+from framing.model.quotes import party_regions, voice_at
+from framing.model.sides import default_sides
+from framing.training.metrics import span_figures
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from model.classifier import FramingClassifier, TrainingExample
-from model.quotes import party_regions, voice_at
-from model.sides import PROJECT_ROOT, default_sides
-from training.metrics import span_figures
+from framing.paths import SHARED_DIR
 
-EXTERNAL = Path(os.environ.get("FRAMING_EXTERNAL_DIR", PROJECT_ROOT.parent / "shared" / "external"))
+EXTERNAL = Path(os.environ.get("FRAMING_EXTERNAL_DIR", SHARED_DIR / "external"))
 ANCHORS = {
     "babe": {"DA-RoBERTa": 0.814, "RoBERTa": 0.799, "BERT": 0.789, "XGBoost (features)": 0.57},
     "ptc": {"TF-IDF + LR (issue anchor)": 0.63},
@@ -226,7 +227,7 @@ def run_ptc(params: dict, quick: bool = False) -> dict:
 if __name__ == "__main__":
     import sys
 
-    from training.train import DEFAULT_PARAMS
+    from framing.training.train import DEFAULT_PARAMS
 
     quick = "--quick" in sys.argv
     print(json.dumps({"babe": run_babe(DEFAULT_PARAMS, quick)}, indent=1))

@@ -49,7 +49,7 @@ _NUMBER = re.compile(r"\b\d+\b")
 
 
 def _seed_material() -> tuple[list[str], list[str]]:
-    from model.paragraphs import split_paragraphs
+    from framing.model.paragraphs import split_paragraphs
 
     headlines, sentences = [], []
     for path in sorted((ROOT / "seeds").glob("*.txt")):
@@ -87,7 +87,7 @@ def build_folder(directory: Path, megabytes: float, seed: int = 7) -> dict:
 
 
 def _usable_store(model_dir: str | None) -> Path | None:
-    from model.store import ModelStoreError, load_current, store_dir
+    from framing.model.store import ModelStoreError, load_current, store_dir
 
     try:
         load_current(Path(model_dir) if model_dir else None)
@@ -108,7 +108,7 @@ def _measure(folder: str, out: str, model_dir: str, jobs: int) -> dict:
     """Runs in a child process: score the folder, report speed and peak memory."""
     import resource
 
-    from service.batch import score_folder
+    from framing.service.batch import score_folder
 
     started = time.perf_counter()
     summary = score_folder(Path(folder), Path(out), model_dir=Path(model_dir), jobs=jobs, progress=False)
@@ -153,7 +153,7 @@ def run(
         tmp_path = Path(tmp)
         store = _usable_store(model_dir)
         if store is None:
-            from training.train import train
+            from framing.training.train import train
 
             store = tmp_path / "store"
             train(labels_dir=None, out=store, folds=2, jobs=1)

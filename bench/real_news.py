@@ -15,9 +15,9 @@ from bench.external import Unavailable
 
 
 def run(quick: bool = False) -> dict:
-    from training.agreement import agreement
-    from training.data import with_real_news
-    from training.train import train
+    from framing.training.agreement import agreement
+    from framing.training.data import with_real_news
+    from framing.training.train import train
 
     sources, notes = with_real_news()
     if len(sources) < 2:

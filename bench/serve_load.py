@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 import httpx
+from framing.service import workers as worker_pool
 
-from model.sides import PROJECT_ROOT
-from service import workers as worker_pool
+from framing.paths import PROJECT_ROOT
 
 BODY = {
     "text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "

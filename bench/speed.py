@@ -13,16 +13,16 @@ import subprocess
 import sys
 import time
 
-from model.sides import PROJECT_ROOT
+from framing.paths import PROJECT_ROOT
 
 _CHILD = r"""
 import json, os, re, sys, time
 import numpy as np
 os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-from model.labels import load_corpus
-from model.sides import default_sides
-from model.store import load_current, store_dir
-from model.lexicon import vader_valence
+from framing.model.labels import load_corpus
+from framing.model.sides import default_sides
+from framing.model.store import load_current, store_dir
+from framing.model.lexicon import vader_valence
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -95,7 +95,7 @@ def run(quick: bool = False) -> dict:
         cwd=PROJECT_ROOT,
     )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
-    from model.store import current_version, store_dir
+    from framing.model.store import current_version, store_dir
 
     store = store_dir(None)
     artifact = store / current_version(store) / "model.joblib"

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from model.labels import load_corpus
-from training.data import DEFAULT_LABELS
-from training.train import train
+from framing.model.labels import load_corpus
+from framing.training.data import DEFAULT_LABELS
+from framing.training.train import train
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]")
 

@@ -52,8 +52,8 @@ def _fail(message: str, code: int = 1):
 
 def _sides(value: str | None):
     """The chosen sides, or None for 'auto' (detect per paragraph)."""
-    from model.disputes import Disputes
-    from model.sides import SidesError
+    from framing.model.disputes import Disputes
+    from framing.model.sides import SidesError
 
     try:
         return Disputes().choose(value)
@@ -63,7 +63,7 @@ def _sides(value: str | None):
 
 def _fixed_sides(value: str | None):
     """Sides for commands that read everything with one dispute: a name or a file, default the seed dispute."""
-    from model.sides import default_sides
+    from framing.model.sides import default_sides
 
     if value in (None, "auto"):
         return default_sides()
@@ -71,7 +71,7 @@ def _fixed_sides(value: str | None):
 
 
 def _model(path: Path | None):
-    from model.store import ModelStoreError, load_current
+    from framing.model.store import ModelStoreError, load_current
 
     try:
         return load_current(path)
@@ -113,9 +113,9 @@ def train(
 ):
     """Fit on every labelled source, evaluate by grouped cross-validation, save a new version and make it
     current unless it is worse than the current one (exit code 4 then; see 'framing models')."""
-    from training.data import CorpusInvalid
-    from training.report import format_report
-    from training.train import train_gated
+    from framing.training.data import CorpusInvalid
+    from framing.training.report import format_report
+    from framing.training.train import train_gated
 
     try:
         outcome = train_gated(
@@ -144,7 +144,7 @@ def train(
 @models_app.command("list")
 def models_list(model: ModelOption = None):
     """Every stored version, oldest first, with its figures; * marks the current one."""
-    from model.store import ModelStoreError, current_version, list_versions, store_dir
+    from framing.model.store import ModelStoreError, current_version, list_versions, store_dir
 
     store = store_dir(model)
     try:
@@ -171,7 +171,7 @@ def models_use(
     version: Annotated[str, typer.Argument(help="A version from 'framing models list'.")], model: ModelOption = None
 ):
     """Make a stored version current (roll back or forward); its artifact is checked first."""
-    from model.store import ModelStoreError, set_current, store_dir, verify
+    from framing.model.store import ModelStoreError, set_current, store_dir, verify
 
     store = store_dir(model)
     try:
@@ -206,8 +206,8 @@ def score(
         text = sys.stdin.read()
     if not text.strip():
         _fail("the paragraph is empty", 2)
-    from model.disputes import Disputes
-    from model.paragraphs import split_paragraphs
+    from framing.model.disputes import Disputes
+    from framing.model.paragraphs import split_paragraphs
 
     before = None
     if context is not None:
@@ -231,8 +231,8 @@ def evaluate(
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ):
     """Score a labelled file against its labels: per-class precision, recall, F1 and macro-F1."""
-    from training.evaluate import EvaluationInputError, evaluate_file
-    from training.report import format_figures
+    from framing.training.evaluate import EvaluationInputError, evaluate_file
+    from framing.training.report import format_figures
 
     loaded = _model(model)
     try:
@@ -275,7 +275,7 @@ def serve(
 
     import uvicorn
 
-    from model.store import ModelStoreError, current_version, store_dir, verify
+    from framing.model.store import ModelStoreError, current_version, store_dir, verify
 
     store = store_dir(model)
     try:
@@ -292,7 +292,7 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="framing-metrics-")
     typer.echo(f"serving {store} on http://{host}:{port}/ with {workers} worker(s)", err=True)
-    from service import workers as worker_pool
+    from framing.service import workers as worker_pool
 
     if workers > 1 and not shared_socket and worker_pool.available():
         # one SO_REUSEPORT socket per worker: connections spread by the kernel (see service/workers.py)
@@ -327,10 +327,10 @@ def suggest(
     model: ModelOption = None,
 ):
     """The paragraphs a label would teach the model most, each with the model's guess, as a labelling queue."""
-    from model.store import ModelStoreError
-    from service.batch import BatchError
-    from training.suggest import SuggestError, write_queue
-    from training.suggest import suggest as make_queue
+    from framing.model.store import ModelStoreError
+    from framing.service.batch import BatchError
+    from framing.training.suggest import SuggestError, write_queue
+    from framing.training.suggest import suggest as make_queue
 
     if out.suffix.lower() != ".jsonl":
         _fail(f"--out must be a .jsonl file (got {out.name!r})", 2)
@@ -371,7 +371,7 @@ def score_folder(
     overwrite: Annotated[bool, typer.Option(help="Start the output over instead of resuming it.")] = False,
 ):
     """Score every article under DIR, one row per paragraph; resumable, broken files reported and skipped."""
-    from service.batch_cli import score_folder_main
+    from framing.service.batch_cli import score_folder_main
 
     raise typer.Exit(score_folder_main(folder, out, sides, model, jobs, engine, scheduler, progress, overwrite))
 
@@ -387,7 +387,7 @@ def report(
     ] = None,
 ):
     """Per-article and per-outlet source-bias profile of one dispute, as one self-contained HTML file."""
-    from service.batch_cli import report_main
+    from framing.service.batch_cli import report_main
 
     raise typer.Exit(report_main(results, out, max_articles, dispute))
 
@@ -397,8 +397,8 @@ def labels_validate(
     directory: Annotated[Path | None, typer.Argument(help="Labels folder (default: labels/).")] = None,
 ):
     """Check every labelled file and sides file; name each bad row by file and line."""
-    from model.labels import load_corpus
-    from training.data import DEFAULT_LABELS
+    from framing.model.labels import load_corpus
+    from framing.training.data import DEFAULT_LABELS
 
     directory = directory or DEFAULT_LABELS
     if not directory.is_dir():
@@ -415,9 +415,9 @@ def labels_validate(
 @labels_app.command("stats")
 def labels_stats(directory: Annotated[Path | None, typer.Argument(help="Labels folder (default: labels/).")] = None):
     """Counts and balance of the labelled corpus, by origin (a Markdown table)."""
-    from model.labels import load_corpus
-    from training.data import DEFAULT_LABELS
-    from training.report import balance_table
+    from framing.model.labels import load_corpus
+    from framing.training.data import DEFAULT_LABELS
+    from framing.training.report import balance_table
 
     corpus = load_corpus(directory or DEFAULT_LABELS)
     typer.echo(balance_table(corpus))

@@ -31,10 +31,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-
-from model.features import CUE_OF
-from model.lexicon import vader_valence
-from model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.features import CUE_OF
+from framing.model.lexicon import vader_valence
+from framing.model.sides import SIDE_A, SIDE_B, THIRD
 
 CUES = {
     "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",

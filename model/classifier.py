@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
+from framing.model.attribution import add_attributions, in_words
+from framing.model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
+from framing.model.heads import TiedLogistic
+from framing.model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
+from framing.model.sides import SIDE_A, SIDE_B, Sides
+from framing.model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
+from framing.model.vectorize import FeatureSpace
 from scipy import sparse
-
-from model.attribution import add_attributions, in_words
-from model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
-from model.heads import TiedLogistic
-from model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
-from model.sides import SIDE_A, SIDE_B, Sides
-from model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
-from model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
 LOADED = LOADED_LABELS

@@ -21,10 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from framing.model.results import framing_score, no_direction
+from framing.model.sides import DEFAULT_DISPUTE, Sides, SidesError, load_sides
+from framing.model.tokens import tokenize
 
-from model.results import framing_score, no_direction
-from model.sides import DEFAULT_DISPUTE, SIDES_DIR, Sides, SidesError, load_sides
-from model.tokens import tokenize
+from framing.paths import SIDES_DIR
 
 AUTO = "auto"
 NO_SIDE_WARNING = (

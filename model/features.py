@@ -25,10 +25,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-
-from model.quotes import party_flags
-from model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
-from model.tokens import tokenize
+from framing.model.quotes import party_flags
+from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
+from framing.model.tokens import tokenize
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 _SIDE_TOKEN = re.compile(r"side_[ab]")

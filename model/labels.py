@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
-
-from model.results import LOADED_LABELS
-from model.sides import Sides, SidesError, load_sides
+from framing.model.results import LOADED_LABELS
+from framing.model.sides import Sides, SidesError, load_sides
 
 VOICES = ("quoted", "editorial")
 ORIGINS = ("seed", "authored", "user", "external", "real-news")

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from framing.model.tokens import Tokens, tokenize, words
 
-from model.tokens import Tokens, tokenize, words
+from framing.paths import SIDES_DIR
 
 SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"
 MENTION_TOKENS = (SIDE_A, SIDE_B, THIRD)
@@ -314,8 +315,6 @@ def load_sides(path: str | Path) -> Sides:
     return sides_from_mapping(data, origin=str(path))
 
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SIDES_DIR = PROJECT_ROOT / "labels" / "sides"
 DEFAULT_DISPUTE = "pakistan-afghanistan"
 
 

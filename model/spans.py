@@ -20,10 +20,9 @@ from collections import Counter
 from itertools import chain
 
 import numpy as np
-
-from model.features import ParagraphView
-from model.lexicon import word_info
-from model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.features import ParagraphView
+from framing.model.lexicon import word_info
+from framing.model.sides import SIDE_A, SIDE_B, THIRD
 
 _NOT_WORDS = {SIDE_A, SIDE_B, THIRD}
 EVIDENCE_FEATURES = (

@@ -32,13 +32,12 @@ from pathlib import Path
 
 import joblib
 
-from model.sides import PROJECT_ROOT
+from framing.paths import DEFAULT_STORE
 
 # Read from the installed package's metadata: importing scikit-learn takes most of a second,
 # and scoring never needs it (the artifact holds only this project's classes and NumPy arrays).
 SKLEARN_VERSION = package_version("scikit-learn")
 
-DEFAULT_STORE = PROJECT_ROOT / "model" / "store"
 ARTIFACT, MANIFEST, EVALUATION, CURRENT = "model.joblib", "manifest.json", "evaluation.json", "CURRENT"
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,80}$")
 

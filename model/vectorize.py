@@ -16,11 +16,10 @@ from __future__ import annotations
 from itertools import chain, repeat
 
 import numpy as np
+from framing.model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
+from framing.model.lexicon import lexicon_words, word_info
+from framing.model.tokens import index_words
 from scipy import sparse
-
-from model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
-from model.lexicon import lexicon_words, word_info
-from model.tokens import index_words
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)

@@ -16,17 +16,17 @@ from importlib.metadata import version as package_version
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from framing.model.disputes import Disputes
+from framing.service import metrics
+from framing.service.limits import BodySizeLimit
+from framing.service.model_holder import ModelHolder
+from framing.service.routes import labels, pages, queue, retrain, scoring, status
+from framing.service.routes.common import encode
+from framing.service.routes.pages import DOCS_ASSETS
+from framing.service.settings import Settings, get_settings
 from swagger_ui_bundle import swagger_ui_path
 
-from model.disputes import Disputes
-from model.sides import SIDES_DIR
-from service import metrics
-from service.limits import BodySizeLimit
-from service.model_holder import ModelHolder
-from service.routes import labels, pages, queue, retrain, scoring, status
-from service.routes.common import encode
-from service.routes.pages import DOCS_ASSETS
-from service.settings import Settings, get_settings
+from framing.paths import SIDES_DIR
 
 
 def _version() -> str:

@@ -52,16 +52,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from model.sides import Sides
-from model.store import current_version, store_dir, verify
-from service import readers
-from service.folder.engines import Dask, Inline, Pool
-from service.folder.errors import BatchError, WorkerModelError
-from service.folder.progress import Progress, megabytes
-from service.folder.resume import Errors, Output, key_id
-from service.folder.rows import FORMATS, errors_path
-from service.folder.worker import Job
-from service.readers import Problem, RawArticle
+from framing.model.sides import Sides
+from framing.model.store import current_version, store_dir, verify
+from framing.service import readers
+from framing.service.folder.engines import Dask, Inline, Pool
+from framing.service.folder.errors import BatchError, WorkerModelError
+from framing.service.folder.progress import Progress, megabytes
+from framing.service.folder.resume import Errors, Output, key_id
+from framing.service.folder.rows import FORMATS, errors_path
+from framing.service.folder.worker import Job
+from framing.service.readers import Problem, RawArticle
 
 __all__ = ["BatchError", "FolderSummary", "score_folder", "errors_path"]
 

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from model.disputes import Disputes
-from model.sides import SidesError
-from model.store import ModelStoreError
+from framing.model.disputes import Disputes
+from framing.model.sides import SidesError
+from framing.model.store import ModelStoreError
 
 
 def _error(message: str, err: TextIO) -> None:
@@ -38,7 +38,7 @@ def score_folder_main(
 ) -> int:
     """``framing score-folder DIR --out FILE [--sides F] [--model DIR] [--jobs N] [--engine local|dask]
     [--scheduler ADDRESS] [--progress/--no-progress] [--overwrite]``."""
-    from service.batch import BatchError, score_folder
+    from framing.service.batch import BatchError, score_folder
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -84,7 +84,7 @@ def report_main(
     stderr: TextIO | None = None,
 ) -> int:
     """``framing report RESULTS --out FILE.html [--max-articles N] [--dispute NAME]``."""
-    from service.report import DEFAULT_MAX_ARTICLES, ReportError, write_report
+    from framing.service.report import DEFAULT_MAX_ARTICLES, ReportError, write_report
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

@@ -20,7 +20,7 @@ import logging
 import threading
 from pathlib import Path
 
-from model.store import LoadedModel, ModelStoreError, current_version, load_version
+from framing.model.store import LoadedModel, ModelStoreError, current_version, load_version
 
 log = logging.getLogger("framing.service")
 

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from model.disputes import NO_SIDE_WARNING
-from model.results import LOADED_LABELS
-from service.folder.rows import directions_of_columns, unflatten
-from service.report_template import PAGE, SCRIPT, STYLE
+from framing.model.disputes import NO_SIDE_WARNING
+from framing.model.results import LOADED_LABELS
+from framing.service.folder.rows import directions_of_columns, unflatten
+from framing.service.report_template import PAGE, SCRIPT, STYLE
 
 DEFAULT_MAX_ARTICLES = 5000
 PLOT_OUTLETS = 40

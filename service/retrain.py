@@ -1,7 +1,7 @@
 """Retraining in the background: job files any worker can read, one job process at a time.
 
 ``start_job`` writes ``<store>/jobs/<id>.json`` (state ``queued``) and starts
-``python -m service.retrain <id>`` as a detached process, so a retrain survives the
+``python -m framing.service.retrain <id>`` as a detached process, so a retrain survives the
 worker that started it and never blocks serving. The job process takes an exclusive
 lock (one retrain at a time), trains a new version without making it current, and makes
 it current only if its grouped-CV macro-F1 on the seed paragraphs, for each head, is no
@@ -23,8 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock
-
-from model.store import ModelStoreError, current_version, read_manifest, set_current
+from framing.model.store import ModelStoreError, current_version, read_manifest, set_current
 
 
 def _now() -> str:
@@ -93,7 +92,7 @@ def start_job(store: Path, labels_dir: Path, margin: float, force: bool) -> dict
         os.environ, FRAMING_MODEL_DIR=str(store), FRAMING_LABELS_DIR=str(labels_dir), FRAMING_RETRAIN_MARGIN=str(margin)
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.retrain", job["id"]] + (["--force"] if force else []),
+        [sys.executable, "-m", "framing.service.retrain", job["id"]] + (["--force"] if force else []),
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -107,8 +106,8 @@ def start_job(store: Path, labels_dir: Path, margin: float, force: bool) -> dict
 
 def run_job(job_id: str, force: bool) -> int:
     """The job process: train, gate, make current; every outcome written to the job file."""
-    from training.data import with_real_news
-    from training.train import gate, train
+    from framing.training.data import with_real_news
+    from framing.training.train import gate, train
 
     store = Path(os.environ["FRAMING_MODEL_DIR"])
     labels_dir = Path(os.environ["FRAMING_LABELS_DIR"])

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from framing.model.results import LOADED_LABELS
 from pydantic import BaseModel, ConfigDict, Field
-
-from model.results import LOADED_LABELS
 
 EXAMPLE_TEXT = (
     "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "

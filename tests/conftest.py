@@ -58,7 +58,7 @@ def small_labels(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def model(shipped_store):
-    from model.store import load_current
+    from framing.model.store import load_current
 
     return load_current(shipped_store)
 

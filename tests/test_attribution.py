@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
+from framing.model.attribution import describe, in_words, read_context, statements_of
+from framing.model.features import analyse_batch
+from framing.model.sides import default_sides
 from typer.testing import CliRunner
 
 from framing.cli import app
-from model.attribution import describe, in_words, read_context, statements_of
-from model.features import analyse_batch
-from model.sides import default_sides
 
 MUJAHID = (
     "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
@@ -92,7 +92,7 @@ def test_score_cli_explains_with_attributions_and_reads_context(tmp_path, shippe
 
 
 def test_attribution_figures_on_held_out_labels_do_not_fall():
-    from training.attribution_eval import LABELS_DIR, evaluate
+    from framing.training.attribution_eval import LABELS_DIR, evaluate
 
     figures = evaluate([LABELS_DIR / "seed.jsonl"])
     assert figures["labelled"] >= 100 and figures["missing_text"] == 0

@@ -18,15 +18,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from framing.model.paragraphs import split_paragraphs
+from framing.model.sides import default_sides
+from framing.service.batch import BatchError, errors_path, score_folder
+from framing.service.batch_cli import score_folder_main
+from framing.service.folder import engines, worker
+from framing.service.folder import rows as row_format
+from framing.service.folder.rows import unflatten
 
 from bench.folder import build_folder  # the benchmark's synthetic-folder builder
-from model.paragraphs import split_paragraphs
-from model.sides import default_sides
-from service.batch import BatchError, errors_path, score_folder
-from service.batch_cli import score_folder_main
-from service.folder import engines, worker
-from service.folder import rows as row_format
-from service.folder.rows import unflatten
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -40,7 +40,7 @@ DIRECTIONS = default_sides().directions
 def prepare_store(tmp_path_factory) -> Path:
     """A private model store for this session: a copy of the project's current version when it
     loads, else one trained into a temporary folder (shared by this session's test files)."""
-    from model.store import load_current
+    from framing.model.store import load_current
 
     target = tmp_path_factory.getbasetemp() / "batch-model-store"
     if (target / "CURRENT").is_file():
@@ -57,7 +57,7 @@ def prepare_store(tmp_path_factory) -> Path:
             return target
         except Exception:
             shutil.rmtree(target, ignore_errors=True)
-    from training.train import train
+    from framing.training.train import train
 
     labels = tmp_path_factory.getbasetemp() / "batch-labels"  # a small corpus: enough for shapes, quick to fit
     (labels / "sides").mkdir(parents=True, exist_ok=True)
@@ -251,7 +251,7 @@ def test_broken_files_are_reported_and_skipped(tmp_path, store):
 
 
 def test_model_failure_on_one_article_is_reported(tmp_path, store, monkeypatch):
-    from model.store import load_current
+    from framing.model.store import load_current
 
     loaded = load_current(store)
     classifier_type = type(loaded.classifier)
@@ -397,8 +397,8 @@ POOL_RUN = """
 import json, os, sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from service import batch
-from service.folder import engines, worker
+from framing.service import batch
+from framing.service.folder import engines, worker
 
 folder, out, store, fault = sys.argv[1:5]
 methods = []
@@ -645,7 +645,7 @@ def test_a_bad_sides_setting_skips_only_its_articles(tmp_path, store):
 
 
 def test_the_report_covers_one_dispute_and_names_the_others(tmp_path, store):
-    from service.report import ReportError, write_report
+    from framing.service.report import ReportError, write_report
 
     folder = mixed_folder(tmp_path / "in")
     out = tmp_path / "out.csv"

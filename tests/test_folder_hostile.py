@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from framing.service.batch_cli import score_folder_main
 
-from service.batch_cli import score_folder_main
 from tests.conftest import SEEDS
 
 
@@ -56,7 +56,7 @@ def test_a_200_megabyte_file_is_refused_before_reading(tmp_path, store_copy):
 
 
 def test_files_that_vanish_mid_run_are_reported(tmp_path, store_copy, monkeypatch):
-    from service import readers
+    from framing.service import readers
 
     folder = tmp_path / "in"
     _good(folder)

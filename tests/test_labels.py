@@ -10,10 +10,10 @@ import sys
 import time
 
 import pytest
+from framing.model.labels import LabelsRejected, add_labels, load_corpus
 from typer.testing import CliRunner
 
 from framing.cli import app
-from model.labels import LabelsRejected, add_labels, load_corpus
 
 GOOD = {
     "id": "x-1",
@@ -178,7 +178,7 @@ def test_a_partial_last_line_left_by_a_killed_writer_is_moved_aside(folder):
 
 _WRITER = """
 import sys, json
-from model.labels import add_labels
+from framing.model.labels import add_labels
 folder, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 base = json.loads(sys.argv[4])
 for i in range(n):

@@ -6,12 +6,12 @@ import json
 import os
 
 import pytest
+from framing.model.results import framing_score, lean
+from framing.model.sides import default_sides, load_sides
+from framing.model.store import ModelStoreError, load_current, set_current
 from typer.testing import CliRunner
 
 from framing.cli import app
-from model.results import framing_score, lean
-from model.sides import default_sides, load_sides
-from model.store import ModelStoreError, load_current, set_current
 from tests.conftest import LABELS
 
 runner = CliRunner()
@@ -264,7 +264,7 @@ def test_train_refuses_to_make_a_worse_model_current_unless_forced_and_models_us
 
 
 def test_gate_compares_real_news_figures_when_both_models_have_them():
-    from training.train import gate
+    from framing.training.train import gate
 
     current = {"metrics": {"seed": {"direction": 0.9, "loaded": 0.9}, "real-news": {"direction": 0.6, "loaded": 0.6}}}
     ok, why = gate(
@@ -303,7 +303,7 @@ def test_a_paragraph_too_short_to_judge_says_so_instead_of_confident_labels(mode
 
 
 def test_a_span_never_cuts_a_hyphenated_word():
-    from model.spans import whole_words
+    from framing.model.spans import whole_words
 
     text = "He acted in self-defence, a well-known and self-serving anti-Pakistan ploy."
     for word in ("self-defence", "well-known", "self-serving", "anti-Pakistan"):

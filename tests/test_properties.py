@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import sys
 
+from framing.model.features import analyse, analyse_batch
+from framing.model.paragraphs import Splitter, split_paragraphs
+from framing.model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
+from framing.model.sides import SidesError, default_sides, sides_from_mapping
+from framing.model.tokens import code_points, tokenize, words
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from model.features import analyse, analyse_batch
-from model.paragraphs import Splitter, split_paragraphs
-from model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
-from model.sides import SidesError, default_sides, sides_from_mapping
-from model.tokens import code_points, tokenize, words
 
 PIECES = [
     "Kabul",
@@ -110,7 +109,7 @@ def test_words_are_exactly_what_the_word_pattern_finds(text):
 
 def test_words_that_collide_in_the_hash_are_still_told_apart(monkeypatch):
     """With a hash that cannot tell anagrams apart, the character check must catch it."""
-    import model.tokens as tokens_module
+    import framing.model.tokens as tokens_module
 
     monkeypatch.setattr(tokens_module, "_P", 1)
     monkeypatch.setattr(tokens_module, "_P_INVERSE", 1)
@@ -132,8 +131,7 @@ def test_each_distinct_word_of_a_batch_gets_one_place(paragraphs):
 @given(st.integers(2, 3), st.integers(2, 40), st.data())
 def test_the_trie_finds_exactly_the_columns_a_binary_search_finds(order, base, data):
     import numpy as np
-
-    from model.vectorize import _SortedLookup, _TrieLookup
+    from framing.model.vectorize import _SortedLookup, _TrieLookup
 
     table = np.unique(
         np.array(data.draw(st.lists(st.integers(0, base**order - 1), min_size=1, max_size=60)), dtype=np.int64)
@@ -171,7 +169,7 @@ QUOTED = st.lists(
 @SETTINGS
 @given(st.lists(QUOTED, min_size=1, max_size=5))
 def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
-    from model.quotes import quoted_spans
+    from framing.model.quotes import quoted_spans
 
     tokens = tokenize(paragraphs)
     starts, ends = quoted_spans(tokens)
@@ -194,8 +192,8 @@ def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
     )
 )
 def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
-    from model.features import ParagraphView
-    from model.spans import in_spans
+    from framing.model.features import ParagraphView
+    from framing.model.spans import in_spans
 
     views, span_lists = [], []
     for gaps, spans in rows:
@@ -213,7 +211,7 @@ def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
 
 
 def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
-    from model.paragraphs import OTHER_SPACES
+    from framing.model.paragraphs import OTHER_SPACES
 
     assert OTHER_SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != " ")
     assert not any(c.isprintable() for c in OTHER_SPACES)
@@ -226,7 +224,7 @@ def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space()
     ).map("".join)
 )
 def test_repeat_detection_compares_text_as_whitespace_runs_and_case_folded(text):
-    from model.paragraphs import _comparable
+    from framing.model.paragraphs import _comparable
 
     assert _comparable(text) == " ".join(text.split()).lower()
 

@@ -11,11 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from model.paragraphs import split_paragraphs
-from service import readers
-from service.outlets import UNKNOWN, load_sources, resolve
-from service.readers import (
+from framing.model.paragraphs import split_paragraphs
+from framing.service import readers
+from framing.service.outlets import UNKNOWN, load_sources, resolve
+from framing.service.readers import (
     ArticleError,
     Problem,
     RawArticle,

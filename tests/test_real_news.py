@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from framing.model.store import read_manifest
+from framing.training.data import load_dataset
+from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, load_real_news, spans_from_words, word_spans
 from typer.testing import CliRunner
 
 from framing.cli import app
-from model.store import read_manifest
 from tests.conftest import LABELS, ROOT
-from training.data import load_dataset
-from training.real_news import PROJECT_LABELS, default_corpus_dir, load_real_news, spans_from_words, word_spans
 
 runner = CliRunner()
 CORPUS = default_corpus_dir()
@@ -192,7 +192,7 @@ def test_a_missing_corpus_is_named_and_training_says_what_it_left_out(tmp_path, 
     monkeypatch.setenv("FRAMING_REAL_NEWS", str(tmp_path / "nowhere"))
     result = runner.invoke(app, ["train", "--labels", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s")])
     assert result.exit_code == 2 and "nowhere: no such labels folder" in result.output
-    from training.data import with_real_news
+    from framing.training.data import with_real_news
 
     sources, notes = with_real_news(LABELS)
     assert sources == [LABELS] and "left out" in notes[0] and "nowhere" in notes[0]

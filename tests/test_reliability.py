@@ -14,10 +14,10 @@ import time
 
 import httpx
 import pytest
+from framing.model.labels import load_corpus
+from framing.model.store import current_version, load_current, save_version
+from framing.service import retrain
 
-from model.labels import load_corpus
-from model.store import current_version, load_current, save_version
-from service import retrain
 from tests.test_service import AUTH, TOKEN
 
 
@@ -47,7 +47,7 @@ def test_a_retrain_that_raises_reports_why_and_leaves_the_current_model(job_env,
     def explode(*args, **kwargs):
         raise RuntimeError("feature extraction blew up")
 
-    monkeypatch.setattr("training.train.train", explode)
+    monkeypatch.setattr("framing.training.train.train", explode)
     job_id = _job(store)
     assert retrain.run_job(job_id, force=False) == 1
     job = retrain.read_job(store, job_id)
@@ -63,7 +63,7 @@ def test_a_full_disk_while_saving_leaves_no_half_written_version(job_env, monkey
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("model.store.joblib.dump", full_disk)
+    monkeypatch.setattr("framing.model.store.joblib.dump", full_disk)
     job_id = _job(store)
     assert retrain.run_job(job_id, force=False) == 1
     job = retrain.read_job(store, job_id)
@@ -75,7 +75,7 @@ def test_a_full_disk_while_saving_leaves_no_half_written_version(job_env, monkey
 def test_save_version_cleans_up_after_any_failure(store_copy, monkeypatch):
     before = current_version(store_copy)
     monkeypatch.setattr(
-        "model.store.joblib.dump", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error"))
+        "framing.model.store.joblib.dump", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error"))
     )
     with pytest.raises(OSError):
         save_version(store_copy, object(), {"version": "v-new"}, {})
@@ -120,7 +120,7 @@ with httpx.Client(timeout=30) as client:
 
 _DIRECT = """
 import sys
-from model.labels import add_labels
+from framing.model.labels import add_labels
 folder, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     add_labels(folder, [{"id": f"{prefix}-{i}", "text": f"Direct writer {prefix} line {i} on the border talks.",

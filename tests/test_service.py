@@ -15,14 +15,13 @@ import httpx
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
-
-from model.sides import SidesError
-from service import workers
-from service.app import create_app
-from service.model_holder import ModelHolder
-from service.routes.common import SidesFile, current_model
-from service.settings import Settings
-from training.train import gate
+from framing.model.sides import SidesError
+from framing.service import workers
+from framing.service.app import create_app
+from framing.service.model_holder import ModelHolder
+from framing.service.routes.common import SidesFile, current_model
+from framing.service.settings import Settings
+from framing.training.train import gate
 
 TOKEN = "s3cret-token-for-tests"
 TEXT = (
@@ -210,7 +209,7 @@ def test_concurrent_lean_requests_are_scored_in_one_call_with_the_same_bytes(sto
     assert len(texts) == 48 and statuses == [200] * 48
     assert together == alone, "a paragraph scored with others gets the same bytes as alone"
     # Together, one call per (detected dispute, explain) group of the turn, not one per request.
-    from model.disputes import Disputes
+    from framing.model.disputes import Disputes
 
     groups = {(s.dispute if s else "", i % 3) for i, s in enumerate(Disputes().detect(texts))}
     assert calls[:48] == [1] * 48 and len(calls) - 48 < 2 * len(groups) < 48 and sum(calls[48:]) == 48, calls
@@ -414,7 +413,7 @@ def test_served_subprocess_labels_retrain_and_every_worker_picks_up_the_new_mode
             break
         time.sleep(0.3)
     assert seen == {done["version"]}, "every worker serves the new version without a restart"
-    from training.data import with_real_news
+    from framing.training.data import with_real_news
 
     real_news = 1507 if len(with_real_news(labels)[0]) == 2 else 0  # a retrain also reads the corpus when it is there
     assert httpx.get(f"{url}/v1/model").json()["training_rows"] == 96 + 110 + 55 + 1 + real_news

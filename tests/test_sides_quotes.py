@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from model.quotes import attributed_regions, party_regions, quote_regions, voice_at
-from model.sides import SidesError, default_sides, load_sides, sides_from_mapping
+from framing.model.quotes import attributed_regions, party_regions, quote_regions, voice_at
+from framing.model.sides import SidesError, default_sides, load_sides, sides_from_mapping
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 from fastapi.testclient import TestClient
+from framing.training.suggest import normalised, rank, uncertainty
 from typer.testing import CliRunner
 
 from framing.cli import app
 from tests.conftest import LABELS
-from training.suggest import normalised, rank, uncertainty
 
 WIRE = "Pakistan accused the Taliban government of sheltering militants who attack its border posts near Chaman."
 
@@ -72,8 +72,8 @@ def test_suggest_writes_a_queue_with_guesses(tmp_path, shipped_store):
 
 
 def test_the_queue_endpoints(tmp_path, store_copy, labels_copy):
-    from service.app import create_app
-    from service.settings import Settings
+    from framing.service.app import create_app
+    from framing.service.settings import Settings
 
     folder = queue_folder(tmp_path / "in")
     with TestClient(create_app(Settings(model_dir=store_copy, labels_dir=labels_copy))) as client:

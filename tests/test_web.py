@@ -234,7 +234,7 @@ def test_labelling_three_paragraphs_then_retraining_changes_the_served_model(ser
             assert "Before: seed direction" in page.get_by_test_id("retrain-status").inner_text()
         finally:
             browser.close()
-    from model.labels import load_corpus
+    from framing.model.labels import load_corpus
 
     assert not load_corpus(labels).problems  # the page's rows are ordinary labels
 
@@ -245,8 +245,9 @@ def test_the_report_fits_1400_pixels_and_the_direction_chart_fills_its_row(tmp_p
     playwright = pytest.importorskip("playwright.sync_api")
     if not shutil.which("chromium"):
         pytest.fail("Debian's chromium is not installed") if os.environ.get("CI") else pytest.skip("no chromium")
-    from service.batch import score_folder
-    from service.report import write_report
+    from framing.service.batch import score_folder
+    from framing.service.report import write_report
+
     from tests.conftest import ROOT
 
     folder = tmp_path / "in"

@@ -5,7 +5,7 @@ project's second pass (``labels/real-news/pass_b.jsonl``), made by readers who s
 codebook, the guidelines and the paragraphs. Cohen's kappa per dispute and overall, for
 direction and loaded:
 
-    python -m training.agreement
+    python -m framing.training.agreement
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from framing.training.real_news import CORPUS_FILE, PROJECT_LABELS, default_corpus_dir
 from sklearn.metrics import cohen_kappa_score, f1_score
-
-from training.real_news import CORPUS_FILE, PROJECT_LABELS, default_corpus_dir
 
 
 def _rows(path: Path) -> dict[str, dict]:

@@ -15,8 +15,8 @@ elsewhere in the paragraph ("Mohsin Naqvi, speaking at the site, alleged ... Naq
 ``labels/attributions/real-news-part1.jsonl`` is the development set (the rules were shaped on
 it); the figures reported are on the other files.
 
-    python -m training.attribution_eval [--files real-news-part2.jsonl ...]
-    python -m training.attribution_eval --direction-votes
+    python -m framing.training.attribution_eval [--files real-news-part2.jsonl ...]
+    python -m framing.training.attribution_eval --direction-votes
 
 ``--direction-votes`` measures whether the statements' blame votes (``blame_votes``: a side's
 statement that accuses, blames or condemns the other) improve the direction head on real news
@@ -32,12 +32,14 @@ import collections
 import json
 from pathlib import Path
 
-from model.attribution import merged, read_context, statements_of
-from model.features import analyse_batch
-from model.sides import PROJECT_ROOT, SIDES_DIR, load_sides
-from training.real_news import CORPUS_FILE, default_corpus_dir
+from framing.model.attribution import merged, read_context, statements_of
+from framing.model.features import analyse_batch
+from framing.model.sides import load_sides
+from framing.training.real_news import CORPUS_FILE, default_corpus_dir
 
-LABELS_DIR = PROJECT_ROOT / "labels" / "attributions"
+from framing.paths import DEFAULT_LABELS, SIDES_DIR
+
+LABELS_DIR = DEFAULT_LABELS / "attributions"
 DEVELOPMENT = "real-news-part1.jsonl"
 CONTEXT_PARAGRAPHS = 8
 
@@ -45,7 +47,7 @@ CONTEXT_PARAGRAPHS = 8
 def _paragraphs(corpus: Path | None) -> dict[str, dict]:
     """id -> {text, dispute, article, order} for seed rows and (if the corpus is there) real news."""
     found = {}
-    for line in (PROJECT_ROOT / "labels" / "seed.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DEFAULT_LABELS / "seed.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         found[row["id"]] = {
             "text": row["text"],
@@ -161,14 +163,13 @@ def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
 def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
     """Direction macro-F1 and reversal rate on real news with the blame votes added (see the docstring)."""
     import numpy as np
-
-    from model.attribution import blame_votes
-    from model.classifier import DIRECTIONS
-    from model.results import direction_index
-    from training.data import load_dataset
-    from training.metrics import classification_figures
-    from training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
-    from training.tune import tuning_half
+    from framing.model.attribution import blame_votes
+    from framing.model.classifier import DIRECTIONS
+    from framing.model.results import direction_index
+    from framing.training.data import load_dataset
+    from framing.training.metrics import classification_figures
+    from framing.training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
+    from framing.training.tune import tuning_half
 
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)

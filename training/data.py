@@ -8,12 +8,20 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.classifier import TrainingExample, relative_direction
-from model.labels import Corpus, LabelledRow, LabelProblem, load_corpus, load_sides_dir, normalised_text, row_problems
-from model.sides import PROJECT_ROOT, Sides, default_sides
-from training.real_news import PROJECT_LABELS, default_corpus_dir, is_corpus, load_real_news
+from framing.model.classifier import TrainingExample, relative_direction
+from framing.model.labels import (
+    Corpus,
+    LabelledRow,
+    LabelProblem,
+    load_corpus,
+    load_sides_dir,
+    normalised_text,
+    row_problems,
+)
+from framing.model.sides import Sides, default_sides
+from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, is_corpus, load_real_news
 
-DEFAULT_LABELS = PROJECT_ROOT / "labels"
+from framing.paths import DEFAULT_LABELS
 
 
 class CorpusInvalid(ValueError):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.classifier import DIRECTIONS, LOADED, relative_direction
-from model.labels import read_rows, row_problems
-from model.sides import Sides, default_sides, sides_by_dispute
-from training.metrics import classification_figures, span_figures
+from framing.model.classifier import DIRECTIONS, LOADED, relative_direction
+from framing.model.labels import read_rows, row_problems
+from framing.model.sides import Sides, default_sides, sides_by_dispute
+from framing.training.metrics import classification_figures, span_figures
 
 
 class EvaluationInputError(ValueError):

@@ -1,16 +1,15 @@
 """Which feature groups carry the weight: each group's share of the absolute push
 (x_j * (w_label,j - mean_k w_k,j), summed over the predicted label) on labelled paragraphs.
 
-    python -m training.feature_weights        # the shipped model on the real-news, seed and authored rows
+    python -m framing.training.feature_weights        # the shipped model on the real-news, seed and authored rows
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from model.features import analyse_many
-from model.store import load_current
-from training.data import load_dataset
+from framing.model.features import analyse_many
+from framing.model.store import load_current
+from framing.training.data import load_dataset
 
 
 def group_shares(classifier, views) -> dict[str, dict[str, float]]:

@@ -22,16 +22,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.quotes import party_regions, voice_at
-from model.sides import PROJECT_ROOT
+from framing.model.quotes import party_regions, voice_at
+
+from framing.paths import DEFAULT_LABELS, SHARED_DIR
 
 CORPUS_FILE = "paragraphs.jsonl"
-PROJECT_LABELS = PROJECT_ROOT / "labels" / "real-news" / "adjudicated.jsonl"
+PROJECT_LABELS = DEFAULT_LABELS / "real-news" / "adjudicated.jsonl"
 
 
 def default_corpus_dir() -> Path:
     """``$FRAMING_REAL_NEWS`` or ``../shared/real-news`` beside the project."""
-    return Path(os.environ.get("FRAMING_REAL_NEWS") or PROJECT_ROOT.parent / "shared" / "real-news")
+    return Path(os.environ.get("FRAMING_REAL_NEWS") or SHARED_DIR / "real-news")
 
 
 def is_corpus(path: Path) -> bool:

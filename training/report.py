@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from model.classifier import DIRECTIONS, LOADED, relative_direction
-from model.labels import Corpus
-from model.sides import default_sides
-from training.data import row_sides
+from framing.model.classifier import DIRECTIONS, LOADED, relative_direction
+from framing.model.labels import Corpus
+from framing.model.sides import default_sides
+from framing.training.data import row_sides
 
 
 def format_figures(figures: dict, indent: str = "") -> str:

@@ -18,7 +18,7 @@ labels paragraphs of half the outlets in rounds, chosen by ``rank`` or at random
 scored after 100, 200 and 400 labels on the other half of the outlets (never seen).
 
     framing suggest SOURCE --n 50 --out queue.jsonl    (SOURCE: a folder of articles or a score-folder result)
-    python -m training.suggest --simulate [--seeds 5]
+    python -m framing.training.suggest --simulate [--seeds 5]
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class SuggestError(Exception):
 
 def labelled_texts(labels_dir) -> set[str]:
     """The normalised text of every labelled paragraph in ``labels_dir`` (never suggested again)."""
-    from model.labels import load_corpus
+    from framing.model.labels import load_corpus
 
     return {normalised(row["text"]) for row in load_corpus(labels_dir).rows if isinstance(row.get("text"), str)}
 
@@ -209,13 +209,13 @@ def suggest(source, n: int, labels_dir=None, model_dir=None, sides=None, progres
     import tempfile
     from pathlib import Path
 
-    from service.report import ReportError, read_results
-    from training.data import DEFAULT_LABELS
+    from framing.service.report import ReportError, read_results
+    from framing.training.data import DEFAULT_LABELS
 
     source = Path(source)
     labelled = labelled_texts(Path(labels_dir) if labels_dir else DEFAULT_LABELS)
     if source.is_dir():
-        from service.batch import score_folder
+        from framing.service.batch import score_folder
 
         with tempfile.TemporaryDirectory() as scratch:
             scored = Path(scratch) / "scored.jsonl"
@@ -268,12 +268,11 @@ def simulate(
     """Macro-F1 on unseen outlets after labelling ``steps`` paragraphs chosen by ``rank`` or at random.
     ``development``: both pool and test come from the half of the outlets that is never reported on
     (split again by ``development_half``), for choosing ``rank``'s ``options``."""
+    from framing.model.classifier import FramingClassifier
+    from framing.training.data import load_dataset
+    from framing.training.train import DEFAULT_MIX, apply_mix
+    from framing.training.tune import tuning_half
     from joblib import Parallel, delayed
-
-    from model.classifier import FramingClassifier
-    from training.data import load_dataset
-    from training.train import DEFAULT_MIX, apply_mix
-    from training.tune import tuning_half
 
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
@@ -312,9 +311,9 @@ def simulate(
 
 
 def _scores(classifier, dataset, views, rows):
-    from model.classifier import DIRECTIONS, LOADED
-    from model.results import direction_index
-    from training.metrics import classification_figures
+    from framing.model.classifier import DIRECTIONS, LOADED
+    from framing.model.results import direction_index
+    from framing.training.metrics import classification_figures
 
     direction_p, loaded_p = classifier.predict_proba([views[i] for i in rows])
     truth_d = [dataset.examples[i].direction for i in rows]
@@ -325,8 +324,8 @@ def _scores(classifier, dataset, views, rows):
 
 
 def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
-    from model.classifier import FramingClassifier
-    from training.train import DEFAULT_PARAMS
+    from framing.model.classifier import FramingClassifier
+    from framing.training.train import DEFAULT_PARAMS
 
     rng = np.random.default_rng(seed)
     chosen: list[int] = []

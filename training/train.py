@@ -17,17 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed
-from scipy.special import softmax
-from sklearn.model_selection import GroupKFold
-
-from model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
-from model.features import analyse_many
-from model.results import direction_index
-from model.store import (
+from framing.model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
+from framing.model.features import analyse_many
+from framing.model.results import direction_index
+from framing.model.store import (
     ModelStoreError,
     current_version,
     list_versions,
@@ -37,10 +32,15 @@ from model.store import (
     set_current,
     store_dir,
 )
-from training.data import Dataset, load_dataset
-from training.metrics import classification_figures, expected_calibration_error, span_figures
+from framing.training.data import Dataset, load_dataset
+from framing.training.metrics import classification_figures, expected_calibration_error, span_figures
+from joblib import Parallel, delayed
+from scipy.special import softmax
+from sklearn.model_selection import GroupKFold
 
-# Chosen by cross-validation on real-news rows held out by outlet (python -m training.tune; the
+from framing.paths import MODEL_DIR, TRAINING_DIR
+
+# Chosen by cross-validation on real-news rows held out by outlet (python -m framing.training.tune; the
 # runs and figures are in training/tuning.json), never on the seed rows.
 DEFAULT_PARAMS = {
     "min_df": 5,
@@ -161,8 +161,7 @@ def apply_mix(dataset: Dataset, mix: dict[str, float]) -> None:
 def code_hash() -> str:
     """SHA-256 over the model and training code, so that new code on the same data is a new model."""
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for path in sorted(list((root / "model").glob("*.py")) + list((root / "training").glob("*.py"))):
+    for path in sorted(list(MODEL_DIR.glob("*.py")) + list(TRAINING_DIR.glob("*.py"))):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -6,7 +6,7 @@ rows of half the outlets only (the "tuning" half, a fixed hash of the outlet's n
 half is never looked at when choosing, so its figures for the chosen candidate are untouched by
 the choice. Seed rows are never used to choose.
 
-    python -m training.tune [--out training/tuning.json]
+    python -m framing.training.tune [--out training/tuning.json]
 
 The chosen values are then written by hand into ``training.train.DEFAULT_PARAMS`` and
 ``DEFAULT_MIX`` (the run prints them).
@@ -20,11 +20,11 @@ import json
 import time
 from pathlib import Path
 
-from model.classifier import DIRECTIONS, LOADED, FramingClassifier
-from model.results import direction_index
-from training.data import Dataset, load_dataset
-from training.metrics import classification_figures, span_figures
-from training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
+from framing.model.classifier import DIRECTIONS, LOADED, FramingClassifier
+from framing.model.results import direction_index
+from framing.training.data import Dataset, load_dataset
+from framing.training.metrics import classification_figures, span_figures
+from framing.training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
 
 MIXES = [
     {"authored": 1.0, "seed": 1.0},

@@ -8,9 +8,9 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from service.folder.errors import BatchError, WorkerModelError
-from service.folder.worker import Job, init_worker, score_chunk, worker_model
-from service.readers import Problem
+from framing.service.folder.errors import BatchError, WorkerModelError
+from framing.service.folder.worker import Job, init_worker, score_chunk, worker_model
+from framing.service.readers import Problem
 
 MAX_POOL_RESTARTS = 5
 

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import TextIO
 
-from service import readers
+from framing.service import readers
 
 # --------------------------------------------------------------------------- progress
 

@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from service.folder.errors import BatchError
-from service.folder.rows import (
+from framing.service.folder.errors import BatchError
+from framing.service.folder.rows import (
     GENERIC_DIRECTIONS,
     ROW_FIELDS,
     csv_columns,
@@ -22,7 +22,7 @@ from service.folder.rows import (
     side_directions,
     unflatten,
 )
-from service.readers import Problem
+from framing.service.readers import Problem
 
 # --------------------------------------------------------------------------- the output file
 

@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 
 import orjson
-
-from model.results import LOADED_LABELS
+from framing.model.results import LOADED_LABELS
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
 ROW_FIELDS = (

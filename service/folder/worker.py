@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-
-from model.disputes import Disputes, score_grouped
-from model.paragraphs import split_paragraphs
-from model.sides import Sides, SidesError, default_sides, sides_from_mapping
-from model.store import ModelStoreError, load_version
-from service import readers
-from service.folder.errors import WorkerModelError
-from service.folder.rows import GENERIC_DIRECTIONS, encode_article
-from service.readers import ArticleError, Problem, RawArticle
+from framing.model.disputes import Disputes, score_grouped
+from framing.model.paragraphs import split_paragraphs
+from framing.model.sides import Sides, SidesError, default_sides, sides_from_mapping
+from framing.model.store import ModelStoreError, load_version
+from framing.service import readers
+from framing.service.folder.errors import WorkerModelError
+from framing.service.folder.rows import GENERIC_DIRECTIONS, encode_article
+from framing.service.readers import ArticleError, Problem, RawArticle
 
 SCORE_BATCH = (
     768  # most paragraphs per model call: enough to amortise each call's fixed cost, few enough to stay in cache

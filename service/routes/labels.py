@@ -6,11 +6,10 @@ import asyncio
 import uuid
 
 from fastapi import APIRouter, HTTPException
-
-from model.labels import LabelsRejected, add_labels
-from model.sides import sides_by_dispute
-from service.routes.common import ERRORS, TOKEN, AppSettings, cached_default_sides
-from service.schemas import LabelsRequest, LabelsResponse
+from framing.model.labels import LabelsRejected, add_labels
+from framing.model.sides import sides_by_dispute
+from framing.service.routes.common import ERRORS, TOKEN, AppSettings, cached_default_sides
+from framing.service.schemas import LabelsRequest, LabelsResponse
 
 router = APIRouter(tags=["labels"])
 

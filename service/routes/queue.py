@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException, Query, Request
-
-from model.paragraphs import split_paragraphs
-from service.routes.common import ERRORS, AppSettings, KnownDisputes, Model
-from service.schemas import QueueRequest, QueueResponse
-from training.suggest import SuggestError, from_rows, labelled_texts, suggest
+from framing.model.paragraphs import split_paragraphs
+from framing.service.routes.common import ERRORS, AppSettings, KnownDisputes, Model
+from framing.service.schemas import QueueRequest, QueueResponse
+from framing.training.suggest import SuggestError, from_rows, labelled_texts, suggest
 
 router = APIRouter(tags=["labelling queue"])
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException
-
-from service.retrain import read_job, start_job
-from service.routes.common import ERRORS, TOKEN, AppSettings
-from service.schemas import RetrainJob, RetrainRequest
+from framing.service.retrain import read_job, start_job
+from framing.service.routes.common import ERRORS, TOKEN, AppSettings
+from framing.service.schemas import RetrainJob, RetrainRequest
 
 router = APIRouter(tags=["retrain"], dependencies=TOKEN)
 

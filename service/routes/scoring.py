@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException
-
-from service import metrics
-from service.routes.common import (
+from framing.service import metrics
+from framing.service.routes.common import (
     ERRORS,
     AppSettings,
     KnownDisputes,
@@ -17,7 +16,7 @@ from service.routes.common import (
     json_response,
     resolve_sides,
 )
-from service.schemas import BatchRequest, BatchResponse, ScoreRequest, ScoreResult
+from framing.service.schemas import BatchRequest, BatchResponse, ScoreRequest, ScoreResult
 
 router = APIRouter(tags=["scoring"])
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-
-from service import metrics
-from service.routes.common import ERRORS, Model
-from service.schemas import Health, ModelInfo
+from framing.service import metrics
+from framing.service.routes.common import ERRORS, Model
+from framing.service.schemas import Health, ModelInfo
 
 router = APIRouter(tags=["status"])
 
