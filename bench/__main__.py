@@ -34,10 +34,9 @@ def _part(name: str, function, results: dict, log) -> None:
 
 
 def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
+    from bench import external, folder, real_news, serve_load, speed, training_time
     from framing.model.store import load_current
     from framing.training.train import DEFAULT_PARAMS
-
-    from bench import external, folder, real_news, serve_load, speed, training_time
 
     wanted = parts or {
         "real_news",
@@ -87,10 +86,9 @@ def _not_run(figures: dict) -> str:
 
 def _suggest(quick: bool) -> dict:
     """``framing suggest``'s ranking against random picks (``training.suggest.simulate``)."""
+    from bench.external import Unavailable
     from framing.training.data import with_real_news
     from framing.training.suggest import simulate
-
-    from bench.external import Unavailable
 
     if len(with_real_news()[0]) < 2:
         raise Unavailable("the real-news corpus is not there")

@@ -24,16 +24,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from framing.model.classifier import FramingClassifier, TrainingExample
-from framing.model.quotes import party_regions, voice_at
-from framing.model.sides import default_sides
-from framing.training.metrics import span_figures
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from framing.model.classifier import FramingClassifier, TrainingExample
+from framing.model.quotes import party_regions, voice_at
+from framing.model.sides import default_sides
 from framing.paths import SHARED_DIR
+from framing.training.metrics import span_figures
 
 EXTERNAL = Path(os.environ.get("FRAMING_EXTERNAL_DIR", SHARED_DIR / "external"))
 ANCHORS = {

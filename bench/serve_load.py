@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 
 import httpx
-from framing.service import workers as worker_pool
 
 from framing.paths import PROJECT_ROOT
+from framing.service import workers as worker_pool
 
 BODY = {
     "text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "

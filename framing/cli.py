@@ -297,7 +297,12 @@ def serve(
     if workers > 1 and not shared_socket and worker_pool.available():
         # one SO_REUSEPORT socket per worker: connections spread by the kernel (see service/workers.py)
         config = dict(
-            app="service.app:create_app", factory=True, host=host, port=port, log_level=log_level, access_log=False
+            app="framing.service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
         )
         try:
             sockets = worker_pool.bind(host, port, workers)
@@ -305,7 +310,7 @@ def serve(
             _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         raise typer.Exit(worker_pool.run(config, sockets))
     uvicorn.run(
-        "service.app:create_app",
+        "framing.service.app:create_app",
         factory=True,
         host=host,
         port=port,

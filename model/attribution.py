@@ -31,6 +31,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
 from framing.model.sides import SIDE_A, SIDE_B, THIRD

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
+from scipy import sparse
+
 from framing.model.attribution import add_attributions, in_words
 from framing.model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
 from framing.model.heads import TiedLogistic
+from framing.model.params import Params
 from framing.model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
 from framing.model.sides import SIDE_A, SIDE_B, Sides
 from framing.model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
 from framing.model.vectorize import FeatureSpace
-from scipy import sparse
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
 LOADED = LOADED_LABELS
@@ -51,7 +53,15 @@ class TrainingExample:
     weight: float = 1.0
 
 
-class FramingClassifier:
+class FramingClassifier(Params):
+    """Both heads and the span tagger over one feature space, fitted on ``TrainingExample`` rows.
+
+    Shaped like a scikit-learn multi-output classifier, so ``clone`` and a grid search work:
+    ``fit(X)`` takes examples (their labels ride on them; ``y`` is ignored), ``predict_proba``
+    returns one array per head (``classes_`` gives their columns). ``score`` is the product's
+    scoring call (texts in, results out), so a grid search takes ``scoring=mean_macro_f1``.
+    """
+
     def __init__(
         self,
         min_df: int = 3,
@@ -72,44 +82,57 @@ class FramingClassifier:
     def views(examples: list[TrainingExample]) -> list[ParagraphView]:
         return analyse_many([e.text for e in examples], [e.sides for e in examples])
 
-    def fit(self, examples: list[TrainingExample], views: list[ParagraphView] | None = None) -> FramingClassifier:
+    def fit(self, X: list[TrainingExample], y=None, views: list[ParagraphView] | None = None) -> FramingClassifier:
+        """Fit on examples; ``views`` (``views(X)``, computed once by a caller fitting many models) saves time."""
+        examples = list(X)
         views = views if views is not None else self.views(examples)
         both = views + [swap_view(v) for v in views]
         span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
         labels = dict(zip(span_rows, in_spans([views[i] for i in span_rows], [examples[i].spans for i in span_rows])))
-        self.span_tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
+        self.span_tagger_ = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
             [views[i] for i in span_rows], labels=[labels[i] for i in span_rows]
         )
         evidence = self._out_of_fold_evidence(views, span_rows, labels)
-        self.features = FeatureSpace(min_df=self.min_df).fit(both)
+        self.features_ = FeatureSpace(min_df=self.min_df).fit(both)
         X = sparse.hstack(
-            [self.features.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr"
+            [self.features_.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr"
         )
-        self.feature_names = np.array(self.features.feature_names + list(EVIDENCE_FEATURES))
-        position = {name: i for i, name in enumerate(self.feature_names)}
-        self.feature_perm = np.array([position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names)])
+        self.feature_names_ = np.array(list(self.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES))
+        position = {name: i for i, name in enumerate(self.feature_names_)}
+        self.feature_perm_ = np.array(
+            [position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names_)]
+        )
+        self.classes_ = [np.array(DIRECTIONS, dtype=object), np.array(LOADED, dtype=object)]
 
         n = len(views)
         direction_rows = [i for i, e in enumerate(examples) if e.direction is not None]
         rows = direction_rows + [i + n for i in direction_rows]
         labels = [examples[i].direction for i in direction_rows]
         labels += [SWAP_DIRECTION.get(label, label) for label in labels]
-        self.direction = None
+        self.direction_ = None
         if direction_rows:
-            self.direction = TiedLogistic(
+            self.direction_ = TiedLogistic(
                 DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight
             )
-            self.direction.fit(
-                X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, direction_rows)
+            self.direction_.fit(
+                X[rows],
+                labels,
+                sample_weight=self._weights(examples, direction_rows),
+                feature_perm=self.feature_perm_,
             )
 
         loaded_rows = [i for i, e in enumerate(examples) if e.loaded is not None]
         rows = loaded_rows + [i + n for i in loaded_rows]
         labels = [examples[i].loaded for i in loaded_rows] * 2
-        self.loaded = None
+        self.loaded_ = None
         if loaded_rows:
-            self.loaded = TiedLogistic(LOADED, None, C=self.loaded_C, class_weight=self.class_weight)
-            self.loaded.fit(X[rows], labels, self.feature_perm, sample_weight=self._weights(examples, loaded_rows))
+            self.loaded_ = TiedLogistic(LOADED, None, C=self.loaded_C, class_weight=self.class_weight)
+            self.loaded_.fit(
+                X[rows],
+                labels,
+                sample_weight=self._weights(examples, loaded_rows),
+                feature_perm=self.feature_perm_,
+            )
         return self
 
     @staticmethod
@@ -120,7 +143,7 @@ class FramingClassifier:
 
     def _out_of_fold_evidence(self, views, span_rows, labels: dict[int, list[bool]], folds: int = 5) -> np.ndarray:
         """Span evidence for training rows from taggers that never saw those rows' spans."""
-        probabilities = [self.span_tagger.token_probabilities(v) for v in views]
+        probabilities = [self.span_tagger_.token_probabilities(v) for v in views]
         order = np.random.default_rng(0).permutation(len(span_rows))
         for k in range(min(folds, len(span_rows))):
             held = [span_rows[j] for j in order[k::folds]]
@@ -135,43 +158,47 @@ class FramingClassifier:
         doc = np.repeat(np.arange(len(views)), lengths)
         party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=sum(lengths))
         flat = np.concatenate(probabilities) if probabilities else np.zeros(0)
-        return voice_evidence(doc, party, flat, len(views), self.span_tagger.threshold)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_span_table", None)
-        return state
+        return voice_evidence(doc, party, flat, len(views), self.span_tagger_.threshold)
 
     def _inputs(self, views: list[ParagraphView] | Analysed):
         """A batch's features as (sparse TF-IDF columns, dense lexicon and evidence columns), with its
         flat token arrays and span probabilities."""
         if getattr(self, "_span_table", None) is None:
-            self._span_table = self.span_tagger.table(self.features.tokens)
-        batch = self.features.batch(views)
-        probabilities = self.span_tagger.batch_probabilities(
+            self._span_table = self.span_tagger_.table(self.features_.tokens)
+        batch = self.features_.batch(views)
+        probabilities = self.span_tagger_.batch_probabilities(
             batch.vocabulary, batch.vocabulary_ids, batch.word_index, self._span_table
         )
-        evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger.threshold)
-        tfidf, lexicon = self.features.transform_parts(batch)
+        evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger_.threshold)
+        tfidf, lexicon = self.features_.transform_parts(batch)
         return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
 
     def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
         (tfidf, dense), _, _ = self._inputs(views)
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
-    def predict_proba(self, views: list[ParagraphView]) -> tuple[np.ndarray, np.ndarray]:
-        return self._proba(self._inputs(views)[0])
+    def predict_proba(self, X: list[TrainingExample] | list[ParagraphView]) -> list[np.ndarray]:
+        """[direction probabilities, loaded probabilities], columns in ``classes_`` order."""
+        return list(self._proba(self._inputs(self._as_views(X))[0]))
+
+    def predict(self, X: list[TrainingExample] | list[ParagraphView]) -> np.ndarray:
+        """One row per paragraph: (relative direction, loaded)."""
+        return np.column_stack([c[p.argmax(axis=1)] for c, p in zip(self.classes_, self.predict_proba(X))])
+
+    def _as_views(self, X) -> list[ParagraphView]:
+        X = list(X)
+        return self.views(X) if X and isinstance(X[0], TrainingExample) else X
 
     def _proba(self, parts) -> tuple[np.ndarray, np.ndarray]:
         """Both heads' probabilities; a head trained on no rows answers 'none' with certainty."""
         n = parts[0].shape[0]
-        direction = self.direction.proba_parts(*parts) if self.direction else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
-        loaded = self.loaded.proba_parts(*parts) if self.loaded else np.tile([1.0, 0.0, 0.0], (n, 1))
+        direction = self.direction_.proba_parts(*parts) if self.direction_ else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
+        loaded = self.loaded_.proba_parts(*parts) if self.loaded_ else np.tile([1.0, 0.0, 0.0], (n, 1))
         return direction, loaded
 
     def spans(self, text: str, view: ParagraphView, loaded_label: str, probabilities=None) -> list[dict]:
         """One paragraph's spans, consistent with its loaded label (see ``spans.loaded_spans``)."""
-        probabilities = self.span_tagger.token_probabilities(view) if probabilities is None else probabilities
+        probabilities = self.span_tagger_.token_probabilities(view) if probabilities is None else probabilities
         starts = np.array([a for a, _ in view.offsets], dtype=np.int64)
         ends = np.array([b for _, b in view.offsets], dtype=np.int64)
         return loaded_spans(
@@ -182,7 +209,7 @@ class FramingClassifier:
             np.zeros(len(starts), dtype=np.int64),
             np.asarray(probabilities, dtype=float),
             np.array([LOADED.index(loaded_label)]),
-            self.span_tagger.threshold,
+            self.span_tagger_.threshold,
         )[0]
 
     def score(
@@ -211,29 +238,45 @@ class FramingClassifier:
             batch.doc,
             probabilities,
             loaded_index,
-            self.span_tagger.threshold,
+            self.span_tagger_.threshold,
         )
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
         if explain_top or context is not None:
             add_attributions(results, analysed, sides, analyse_batch(context, sides) if context else None)
-        if explain_top and self.direction and self.loaded:
+        if explain_top and self.direction_ and self.loaded_:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
             for i, result in enumerate(results):
                 result["explanation"] = {
                     "direction": explain(
                         X[i],
-                        self.direction,
+                        self.direction_,
                         result["direction"]["label"],
                         sides,
-                        self.feature_names,
+                        self.feature_names_,
                         explain_top,
                         DIRECTIONS,
                     ),
                     "loaded": explain(
-                        X[i], self.loaded, result["loaded"]["label"], sides, self.feature_names, explain_top, LOADED
+                        X[i], self.loaded_, result["loaded"]["label"], sides, self.feature_names_, explain_top, LOADED
                     ),
                     "said": [in_words(a) for a in result["attributions"]],
                 }
         return results
+
+
+def mean_macro_f1(estimator: FramingClassifier, X: list[TrainingExample], y=None) -> float:
+    """A scorer for scikit-learn's searches: the mean of the two heads' macro-F1 over the
+    examples labelled for each head."""
+    from sklearn.metrics import f1_score  # training only
+
+    examples = list(X)
+    predicted = estimator.predict(examples)
+    figures = []
+    for column, name in enumerate(("direction", "loaded")):
+        rows = [i for i, e in enumerate(examples) if getattr(e, name) is not None]
+        if rows:
+            truth = [getattr(examples[i], name) for i in rows]
+            figures.append(f1_score(truth, predicted[rows, column].tolist(), average="macro", zero_division=0))
+    return float(np.mean(figures)) if figures else 0.0

@@ -21,10 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from framing.model.results import framing_score, no_direction
 from framing.model.sides import DEFAULT_DISPUTE, Sides, SidesError, load_sides
 from framing.model.tokens import tokenize
-
 from framing.paths import SIDES_DIR
 
 AUTO = "auto"

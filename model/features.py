@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
 from framing.model.quotes import party_flags
 from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
 from framing.model.tokens import tokenize

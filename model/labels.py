@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
+
 from framing.model.results import LOADED_LABELS
 from framing.model.sides import Sides, SidesError, load_sides
 

@@ -9,6 +9,7 @@ Both are read from the installed packages at first use; nothing is downloaded.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import xml.etree.ElementTree as ET
@@ -74,3 +75,19 @@ def word_info(word: str) -> tuple[float, float, bool]:
 def lexicon_words() -> frozenset[str]:
     """Every word some lexicon knows (so that unseen words still get lexicon features)."""
     return frozenset(_strengths())
+
+
+def fingerprints() -> dict[str, str]:
+    """SHA-256 of each word list scoring reads, so a model refuses lexicons it was not trained with."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT
+
+    def of_file(*parts: str) -> str:
+        with open(os.path.join(*parts), "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+
+    boosters = "\n".join(f"{word}\t{BOOSTER_DICT[word]}" for word in sorted(BOOSTER_DICT))
+    return {
+        "vader_lexicon": of_file(_package_dir("vaderSentiment"), "vader_lexicon.txt"),
+        "vader_boosters": hashlib.sha256(boosters.encode("utf-8")).hexdigest(),
+        "textblob_sentiment": of_file(_package_dir("textblob"), "en", "en-sentiment.xml"),
+    }

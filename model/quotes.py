@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+
 from framing.model.tokens import JOIN, Tokens, char_class, positions_of, tokenize
 
 _OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", "\u2018": "\u2019"}

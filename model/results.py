@@ -12,6 +12,7 @@ three terms are near 0. Quoted loaded language counts a quarter: quoting is repo
 from __future__ import annotations
 
 import numpy as np
+
 from framing.model.sides import SIDE_A, SIDE_B, THIRD, Sides
 
 QUOTED_WEIGHT = 0.25

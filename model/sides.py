@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from framing.model.tokens import Tokens, tokenize, words
 
+from framing.model.tokens import Tokens, tokenize, words
 from framing.paths import SIDES_DIR
 
 SIDE_A, SIDE_B, THIRD = "side_a", "side_b", "third_party"

@@ -20,8 +20,10 @@ from collections import Counter
 from itertools import chain
 
 import numpy as np
+
 from framing.model.features import ParagraphView
 from framing.model.lexicon import word_info
+from framing.model.params import Params
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
 
 _NOT_WORDS = {SIDE_A, SIDE_B, THIRD}
@@ -79,10 +81,11 @@ def in_spans(views: list[ParagraphView], span_lists: list[list[dict]]) -> list[l
     return [flat[a:b] for a, b in zip(starts[:-1], starts[1:])]
 
 
-class SpanTagger:
+class SpanTagger(Params):
     def __init__(self, C: float = 1.0, threshold: float = 0.5):
         self.C = C
         self.threshold = threshold
+        self._cache: dict[str, float] = {}
 
     def fit(
         self,

@@ -3,15 +3,17 @@
 Layout of a store directory::
 
     CURRENT                      one line: the current version's name
-    <version>/model.joblib       the fitted FramingClassifier (joblib, i.e. pickle)
-    <version>/manifest.json      version, created-at, versions, label sets, data hash,
-                                 metrics and the SHA-256 of model.joblib
+    <version>/model.joblib       the fitted FramingClassifier as plain data (``model.artifact``),
+                                 saved with joblib, i.e. pickle
+    <version>/manifest.json      version, created-at, versions, label sets, data hash, metrics,
+                                 the SHA-256 of model.joblib and of the lexicons it was made with
     <version>/evaluation.json    the full evaluation report
 
 joblib files are pickles, which run code when loaded, so ``load_current`` unpickles only
 a file that lies inside the store (no symlink out), whose SHA-256 matches its manifest,
-and whose manifest names this scikit-learn version. Anything else is refused with a
-``ModelStoreError`` that says why; nothing is unpickled. Versions are written to a
+whose artifact format this code reads, and whose lexicon fingerprints match the installed
+word lists (scoring reads them). Anything else is refused with a ``ModelStoreError`` that
+says why; nothing is unpickled. Versions are written to a
 temporary directory and renamed into place, and CURRENT is replaced atomically, so a
 crash never leaves a half-written artifact current.
 """
@@ -32,10 +34,12 @@ from pathlib import Path
 
 import joblib
 
+from framing.model.artifact import FORMAT, ArtifactError, from_data, to_data
+from framing.model.lexicon import fingerprints
 from framing.paths import DEFAULT_STORE
 
-# Read from the installed package's metadata: importing scikit-learn takes most of a second,
-# and scoring never needs it (the artifact holds only this project's classes and NumPy arrays).
+# Recorded for the reader of a manifest; the artifact holds no scikit-learn object, so a model
+# loads under any version. Read from the package metadata: importing scikit-learn takes most of a second.
 SKLEARN_VERSION = package_version("scikit-learn")
 
 ARTIFACT, MANIFEST, EVALUATION, CURRENT = "model.joblib", "manifest.json", "evaluation.json", "CURRENT"
@@ -84,11 +88,13 @@ def save_version(store: Path, classifier, manifest: dict, evaluation: dict, make
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=store))
     try:
         staging.chmod(0o755)
-        joblib.dump(classifier, staging / ARTIFACT, compress=3)
+        joblib.dump(to_data(classifier), staging / ARTIFACT, compress=3)
         manifest = dict(
             manifest,
             sha256=sha256_of(staging / ARTIFACT),
             artifact_bytes=(staging / ARTIFACT).stat().st_size,
+            artifact_format=FORMAT,
+            lexicons=fingerprints(),
             sklearn_version=SKLEARN_VERSION,
             python_version=platform.python_version(),
         )
@@ -162,10 +168,18 @@ def verify(store: Path, version: str) -> dict:
         raise ModelStoreError(
             f"{artifact}: SHA-256 does not match its manifest; the file was changed or damaged, refusing to load it"
         )
-    if manifest.get("sklearn_version") != SKLEARN_VERSION:
+    if manifest.get("artifact_format") != FORMAT:
         raise ModelStoreError(
-            f"{artifact} was made with scikit-learn {manifest.get('sklearn_version')}, this is "
-            f"{SKLEARN_VERSION}; refusing to load it. Retrain with 'framing train' or install that version"
+            f"{artifact} has artifact format {manifest.get('artifact_format')!r}, this code reads format "
+            f"{FORMAT}; retrain with 'framing train' or install the framing version that made it"
+        )
+    installed = fingerprints()
+    changed = sorted(name for name, digest in installed.items() if (manifest.get("lexicons") or {}).get(name) != digest)
+    if changed:
+        raise ModelStoreError(
+            f"{artifact} was made with other word lists than the installed ones ({', '.join(changed)} differ: "
+            "vaderSentiment or textblob changed); refusing to load it. Retrain with 'framing train' or "
+            "install the versions it was made with"
         )
     return manifest
 
@@ -187,7 +201,10 @@ def list_versions(store: Path) -> list[dict]:
 
 def load_version(store: Path, version: str) -> LoadedModel:
     manifest = verify(store, version)
-    classifier = joblib.load(store / version / ARTIFACT)
+    try:
+        classifier = from_data(joblib.load(store / version / ARTIFACT))
+    except ArtifactError as exc:
+        raise ModelStoreError(f"{store / version / ARTIFACT}: {exc}") from None
     return LoadedModel(classifier=classifier, manifest=manifest, directory=store / version)
 
 

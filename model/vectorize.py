@@ -16,10 +16,12 @@ from __future__ import annotations
 from itertools import chain, repeat
 
 import numpy as np
+from scipy import sparse
+
 from framing.model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
 from framing.model.lexicon import lexicon_words, word_info
+from framing.model.params import Params
 from framing.model.tokens import index_words
-from scipy import sparse
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)
@@ -167,11 +169,16 @@ class _SortedLookup:
         return docs[hit], at[hit]
 
 
-class FeatureSpace:
+class FeatureSpace(Params):
+    """The featuriser, a transformer: paragraph views in, TF-IDF n-gram and lexicon columns out."""
+
     def __init__(self, min_df: int = 2):
         self.min_df = min_df
 
-    def fit(self, views: list[ParagraphView]) -> FeatureSpace:
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array(self.feature_names, dtype=object)
+
+    def fit(self, views: list[ParagraphView], y=None) -> FeatureSpace:
         vocabulary = ["<unk>"] + sorted({t for v in views for t in v.tokens} | set(lexicon_words()) | set(CUE_OF))
         self.token_id = {t: i for i, t in enumerate(vocabulary)}
         self.tokens = vocabulary

@@ -16,7 +16,10 @@ from importlib.metadata import version as package_version
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
 from framing.model.disputes import Disputes
+from framing.paths import SIDES_DIR
 from framing.service import metrics
 from framing.service.limits import BodySizeLimit
 from framing.service.model_holder import ModelHolder
@@ -24,9 +27,6 @@ from framing.service.routes import labels, pages, queue, retrain, scoring, statu
 from framing.service.routes.common import encode
 from framing.service.routes.pages import DOCS_ASSETS
 from framing.service.settings import Settings, get_settings
-from swagger_ui_bundle import swagger_ui_path
-
-from framing.paths import SIDES_DIR
 
 
 def _version() -> str:

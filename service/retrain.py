@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock
+
 from framing.model.store import ModelStoreError, current_version, read_manifest, set_current
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from framing.model.results import LOADED_LABELS
 from pydantic import BaseModel, ConfigDict, Field
+
+from framing.model.results import LOADED_LABELS
 
 EXAMPLE_TEXT = (
     "Tarar accused Kabul of operating on a \u201cwar economy\u201d and of seeking to "

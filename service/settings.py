@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from framing.model.store import store_dir
-from framing.training.data import DEFAULT_LABELS
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from framing.model.store import store_dir
+from framing.training.data import DEFAULT_LABELS
 
 
 class Settings(BaseSettings):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from framing.model.attribution import describe, in_words, read_context, statements_of
-from framing.model.features import analyse_batch
-from framing.model.sides import default_sides
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.model.attribution import describe, in_words, read_context, statements_of
+from framing.model.features import analyse_batch
+from framing.model.sides import default_sides
 
 MUJAHID = (
     "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "

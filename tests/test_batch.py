@@ -18,6 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from bench.folder import build_folder  # the benchmark's synthetic-folder builder
 from framing.model.paragraphs import split_paragraphs
 from framing.model.sides import default_sides
 from framing.service.batch import BatchError, errors_path, score_folder
@@ -25,8 +27,6 @@ from framing.service.batch_cli import score_folder_main
 from framing.service.folder import engines, worker
 from framing.service.folder import rows as row_format
 from framing.service.folder.rows import unflatten
-
-from bench.folder import build_folder  # the benchmark's synthetic-folder builder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from framing.service.batch_cli import score_folder_main
 
+from framing.service.batch_cli import score_folder_main
 from tests.conftest import SEEDS
 
 

@@ -10,10 +10,10 @@ import sys
 import time
 
 import pytest
-from framing.model.labels import LabelsRejected, add_labels, load_corpus
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.model.labels import LabelsRejected, add_labels, load_corpus
 
 GOOD = {
     "id": "x-1",

@@ -6,12 +6,12 @@ import json
 import os
 
 import pytest
-from framing.model.results import framing_score, lean
-from framing.model.sides import default_sides, load_sides
-from framing.model.store import ModelStoreError, load_current, set_current
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.model.results import framing_score, lean
+from framing.model.sides import default_sides, load_sides
+from framing.model.store import ModelStoreError, load_current, set_current
 from tests.conftest import LABELS
 
 runner = CliRunner()
@@ -110,8 +110,13 @@ def test_tampered_truncated_or_mismatched_artifacts_are_refused(store_copy, monk
     artifact.write_bytes(good)
     manifest_path = store_copy / version / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps({**manifest, "sklearn_version": "0.1.0"}))
-    with pytest.raises(ModelStoreError, match="made with scikit-learn 0.1.0"):
+    manifest_path.write_text(json.dumps({**manifest, "artifact_format": 99}))
+    with pytest.raises(ModelStoreError, match="artifact format 99"):
+        load_current(store_copy)
+
+    other = {**manifest["lexicons"], "vader_lexicon": "0" * 64}
+    manifest_path.write_text(json.dumps({**manifest, "lexicons": other}))
+    with pytest.raises(ModelStoreError, match="other word lists than the installed ones \\(vader_lexicon differ"):
         load_current(store_copy)
 
     manifest_path.write_text(json.dumps({**manifest, "version": "someone-else"}))

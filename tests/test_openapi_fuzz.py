@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from framing.service.app import create_app
-from framing.service.settings import Settings
 from hypothesis import HealthCheck, settings
 
+from framing.service.app import create_app
+from framing.service.settings import Settings
 from tests.conftest import LABELS, STORE
 
 EXAMPLES = int(os.environ.get("FRAMING_FUZZ_EXAMPLES", "300"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from framing.model.paragraphs import split_paragraphs
 
+from framing.model.paragraphs import split_paragraphs
 from tests.conftest import SEEDS
 
 

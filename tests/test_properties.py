@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import sys
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from framing.model.features import analyse, analyse_batch
 from framing.model.paragraphs import Splitter, split_paragraphs
 from framing.model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
 from framing.model.sides import SidesError, default_sides, sides_from_mapping
 from framing.model.tokens import code_points, tokenize, words
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 PIECES = [
     "Kabul",
@@ -131,6 +132,7 @@ def test_each_distinct_word_of_a_batch_gets_one_place(paragraphs):
 @given(st.integers(2, 3), st.integers(2, 40), st.data())
 def test_the_trie_finds_exactly_the_columns_a_binary_search_finds(order, base, data):
     import numpy as np
+
     from framing.model.vectorize import _SortedLookup, _TrieLookup
 
     table = np.unique(

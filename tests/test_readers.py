@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from framing.model.paragraphs import split_paragraphs
 from framing.service import readers
 from framing.service.outlets import UNKNOWN, load_sources, resolve

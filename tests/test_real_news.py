@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from framing.model.store import read_manifest
-from framing.training.data import load_dataset
-from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, load_real_news, spans_from_words, word_spans
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.model.store import read_manifest
+from framing.training.data import load_dataset
+from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, load_real_news, spans_from_words, word_spans
 from tests.conftest import LABELS, ROOT
 
 runner = CliRunner()

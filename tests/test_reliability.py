@@ -14,10 +14,10 @@ import time
 
 import httpx
 import pytest
+
 from framing.model.labels import load_corpus
 from framing.model.store import current_version, load_current, save_version
 from framing.service import retrain
-
 from tests.test_service import AUTH, TOKEN
 
 
@@ -78,7 +78,7 @@ def test_save_version_cleans_up_after_any_failure(store_copy, monkeypatch):
         "framing.model.store.joblib.dump", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error"))
     )
     with pytest.raises(OSError):
-        save_version(store_copy, object(), {"version": "v-new"}, {})
+        save_version(store_copy, load_current(store_copy).classifier, {"version": "v-new"}, {})
     assert current_version(store_copy) == before and not (store_copy / "v-new").exists()
     assert not [p for p in store_copy.iterdir() if p.name.startswith(".staging-")]
 

@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from framing.model.sides import default_sides
 from framing.service.batch import score_folder
 from framing.service.batch_cli import report_main
 from framing.service.report import ReportError, Stats, clustered_interval, paragraph_interval, write_report
-
 from tests.test_batch import SEEDS, prepare_store
 
 DIRECTIONS = default_sides().directions

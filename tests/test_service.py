@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
+
 from framing.model.sides import SidesError
 from framing.service import workers
 from framing.service.app import create_app

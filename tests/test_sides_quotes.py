@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from framing.model.quotes import attributed_regions, party_regions, quote_regions, voice_at
 from framing.model.sides import SidesError, default_sides, load_sides, sides_from_mapping
 

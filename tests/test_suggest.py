@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 from fastapi.testclient import TestClient
-from framing.training.suggest import normalised, rank, uncertainty
 from typer.testing import CliRunner
 
 from framing.cli import app
+from framing.training.suggest import normalised, rank, uncertainty
 from tests.conftest import LABELS
 
 WIRE = "Pakistan accused the Taliban government of sheltering militants who attack its border posts near Chaman."

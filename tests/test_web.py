@@ -247,7 +247,6 @@ def test_the_report_fits_1400_pixels_and_the_direction_chart_fills_its_row(tmp_p
         pytest.fail("Debian's chromium is not installed") if os.environ.get("CI") else pytest.skip("no chromium")
     from framing.service.batch import score_folder
     from framing.service.report import write_report
-
     from tests.conftest import ROOT
 
     folder = tmp_path / "in"

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from framing.training.real_news import CORPUS_FILE, PROJECT_LABELS, default_corpus_dir
 from sklearn.metrics import cohen_kappa_score, f1_score
+
+from framing.training.real_news import CORPUS_FILE, PROJECT_LABELS, default_corpus_dir
 
 
 def _rows(path: Path) -> dict[str, dict]:

@@ -35,9 +35,8 @@ from pathlib import Path
 from framing.model.attribution import merged, read_context, statements_of
 from framing.model.features import analyse_batch
 from framing.model.sides import load_sides
-from framing.training.real_news import CORPUS_FILE, default_corpus_dir
-
 from framing.paths import DEFAULT_LABELS, SIDES_DIR
+from framing.training.real_news import CORPUS_FILE, default_corpus_dir
 
 LABELS_DIR = DEFAULT_LABELS / "attributions"
 DEVELOPMENT = "real-news-part1.jsonl"
@@ -163,6 +162,7 @@ def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
 def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
     """Direction macro-F1 and reversal rate on real news with the blame votes added (see the docstring)."""
     import numpy as np
+
     from framing.model.attribution import blame_votes
     from framing.model.classifier import DIRECTIONS
     from framing.model.results import direction_index

@@ -19,9 +19,8 @@ from framing.model.labels import (
     row_problems,
 )
 from framing.model.sides import Sides, default_sides
-from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, is_corpus, load_real_news
-
 from framing.paths import DEFAULT_LABELS
+from framing.training.real_news import PROJECT_LABELS, default_corpus_dir, is_corpus, load_real_news
 
 
 class CorpusInvalid(ValueError):

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from framing.model.features import analyse_many
 from framing.model.store import load_current
 from framing.training.data import load_dataset
@@ -14,10 +15,10 @@ from framing.training.data import load_dataset
 
 def group_shares(classifier, views) -> dict[str, dict[str, float]]:
     X = classifier.matrix(views).tocsr()
-    groups = np.array([name.split(":")[0] for name in classifier.feature_names])
+    groups = np.array([name.split(":")[0] for name in classifier.feature_names_])
     shares = {}
-    for name, head in (("direction", classifier.direction), ("loaded", classifier.loaded)):
-        predicted = head.proba(X).argmax(axis=1)
+    for name, head in (("direction", classifier.direction_), ("loaded", classifier.loaded_)):
+        predicted = head.predict_proba(X).argmax(axis=1)
         centred = head.coef_ - head.coef_.mean(axis=0)
         totals: dict[str, float] = {}
         for r in range(X.shape[0]):

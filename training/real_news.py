@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from framing.model.quotes import party_regions, voice_at
-
 from framing.paths import DEFAULT_LABELS, SHARED_DIR
 
 CORPUS_FILE = "paragraphs.jsonl"

@@ -268,11 +268,12 @@ def simulate(
     """Macro-F1 on unseen outlets after labelling ``steps`` paragraphs chosen by ``rank`` or at random.
     ``development``: both pool and test come from the half of the outlets that is never reported on
     (split again by ``development_half``), for choosing ``rank``'s ``options``."""
+    from joblib import Parallel, delayed
+
     from framing.model.classifier import FramingClassifier
     from framing.training.data import load_dataset
     from framing.training.train import DEFAULT_MIX, apply_mix
     from framing.training.tune import tuning_half
-    from joblib import Parallel, delayed
 
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
@@ -336,7 +337,7 @@ def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, opti
         rows = base + chosen
         needed = strategy == "suggest" or len(chosen) in steps or start is None
         classifier = (
-            FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], [views[i] for i in rows])
+            FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], views=[views[i] for i in rows])
             if needed
             else None
         )
@@ -364,7 +365,9 @@ def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, opti
         taken = set(picks)
         remaining = [i for i in remaining if i not in taken]
     rows = base + chosen
-    classifier = FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], [views[i] for i in rows])
+    classifier = FramingClassifier(**DEFAULT_PARAMS).fit(
+        [dataset.examples[i] for i in rows], views=[views[i] for i in rows]
+    )
     by_step[str(len(chosen))] = _scores(classifier, dataset, views, test)[0]
     return {"strategy": strategy, "seed": seed, "start": start, "by_step": by_step}
 

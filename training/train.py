@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy.special import softmax
+from sklearn.model_selection import GroupKFold
+
 from framing.model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
 from framing.model.features import analyse_many
 from framing.model.results import direction_index
@@ -32,13 +36,9 @@ from framing.model.store import (
     set_current,
     store_dir,
 )
+from framing.paths import MODEL_DIR, TRAINING_DIR
 from framing.training.data import Dataset, load_dataset
 from framing.training.metrics import classification_figures, expected_calibration_error, span_figures
-from joblib import Parallel, delayed
-from scipy.special import softmax
-from sklearn.model_selection import GroupKFold
-
-from framing.paths import MODEL_DIR, TRAINING_DIR
 
 # Chosen by cross-validation on real-news rows held out by outlet (python -m framing.training.tune; the
 # runs and figures are in training/tuning.json), never on the seed rows.
@@ -63,10 +63,12 @@ class OutOfFold:
 
 
 def _fit_fold(examples, views, train_index, test_index, params):
-    classifier = FramingClassifier(**params).fit([examples[i] for i in train_index], [views[i] for i in train_index])
+    classifier = FramingClassifier(**params).fit(
+        [examples[i] for i in train_index], views=[views[i] for i in train_index]
+    )
     parts, batch, probabilities = classifier._inputs([views[i] for i in test_index])
-    direction = classifier.direction.decision_parts(*parts)
-    loaded = classifier.loaded.decision_parts(*parts)
+    direction = classifier.direction_.decision_parts(*parts)
+    loaded = classifier.loaded_.decision_parts(*parts)
     spans = [
         classifier.spans(
             examples[i].text,
@@ -80,7 +82,7 @@ def _fit_fold(examples, views, train_index, test_index, params):
 
 
 def _fit_all(examples, views, params):
-    return FramingClassifier(**params).fit(examples, views)
+    return FramingClassifier(**params).fit(examples, views=views)
 
 
 def cross_validate(
@@ -265,9 +267,9 @@ def train_gated(
     d_rows = [i for i in calibration_rows if dataset.examples[i].direction is not None]
     l_rows = [i for i in calibration_rows if dataset.examples[i].loaded is not None]
     if d_rows:
-        classifier.direction.calibrate(oof.direction[d_rows], [dataset.examples[i].direction for i in d_rows])
+        classifier.direction_.calibrate(oof.direction[d_rows], [dataset.examples[i].direction for i in d_rows])
     if l_rows:
-        classifier.loaded.calibrate(oof.loaded[l_rows], [dataset.examples[i].loaded for i in l_rows])
+        classifier.loaded_.calibrate(oof.loaded[l_rows], [dataset.examples[i].loaded for i in l_rows])
 
     report = {
         "cross_validation": {
@@ -275,7 +277,7 @@ def train_gated(
             "grouped_by": "source (outlet for real-news rows, article for seed rows, dispute for authored rows)",
         }
     }
-    t_direction, t_loaded = classifier.direction.temperature, classifier.loaded.temperature
+    t_direction, t_loaded = classifier.direction_.temperature_, classifier.loaded_.temperature_
     for origin in sorted(set(dataset.origins)):
         keep = [i for i, o in enumerate(dataset.origins) if o == origin]
         report["cross_validation"][origin] = _subset_report(dataset, oof, keep, t_direction, t_loaded)
@@ -289,8 +291,8 @@ def train_gated(
         }
     report["symmetry"] = symmetry_rate(classifier, dataset)
     report["temperature"] = {
-        "direction": round(classifier.direction.temperature, 4),
-        "loaded": round(classifier.loaded.temperature, 4),
+        "direction": round(classifier.direction_.temperature_, 4),
+        "loaded": round(classifier.loaded_.temperature_, 4),
     }
     report["training_seconds"] = round(time.perf_counter() - started, 2)
 

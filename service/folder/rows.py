@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import orjson
+
 from framing.model.results import LOADED_LABELS
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}

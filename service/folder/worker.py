@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+
 from framing.model.disputes import Disputes, score_grouped
 from framing.model.paragraphs import split_paragraphs
 from framing.model.sides import Sides, SidesError, default_sides, sides_from_mapping

@@ -12,14 +12,14 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import Response
+
 from framing.model.disputes import AUTO, Disputes
 from framing.model.sides import DEFAULT_DISPUTE, Sides, SidesError, load_sides, sides_from_mapping
 from framing.model.store import LoadedModel
+from framing.paths import SIDES_DIR
 from framing.service.model_holder import ModelHolder
 from framing.service.schemas import Problem, SideIn
 from framing.service.settings import Settings
-
-from framing.paths import SIDES_DIR
 
 ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 409, 413, 422, 503)}
 

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 from fastapi import APIRouter, HTTPException
+
 from framing.model.labels import LabelsRejected, add_labels
 from framing.model.sides import sides_by_dispute
 from framing.service.routes.common import ERRORS, TOKEN, AppSettings, cached_default_sides

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException, Query, Request
+
 from framing.model.paragraphs import split_paragraphs
 from framing.service.routes.common import ERRORS, AppSettings, KnownDisputes, Model
 from framing.service.schemas import QueueRequest, QueueResponse

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException
+
 from framing.service.retrain import read_job, start_job
 from framing.service.routes.common import ERRORS, TOKEN, AppSettings
 from framing.service.schemas import RetrainJob, RetrainRequest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, HTTPException
+
 from framing.service import metrics
 from framing.service.routes.common import (
     ERRORS,

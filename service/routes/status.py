@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+
 from framing.service import metrics
 from framing.service.routes.common import ERRORS, Model
 from framing.service.schemas import Health, ModelInfo
