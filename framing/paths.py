@@ -25,6 +25,7 @@ MODEL_DIR = _package_dir("framing.model")
 SERVICE_DIR = _package_dir("framing.service")
 TRAINING_DIR = _package_dir("framing.training")
 STATIC_DIR = SERVICE_DIR / "static"
+TEMPLATES_DIR = SERVICE_DIR / "templates"
 DEFAULT_STORE = MODEL_DIR / "store"
 
 # The checkout holding pyproject.toml, or None for an installed copy.

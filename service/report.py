@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import functools
 import html
 import io
 import json
@@ -39,10 +40,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
+
 from framing.model.disputes import NO_SIDE_WARNING
 from framing.model.results import LOADED_LABELS
+from framing.paths import TEMPLATES_DIR
 from framing.service.folder.rows import directions_of_columns, unflatten
-from framing.service.report_template import PAGE, SCRIPT, STYLE
 
 DEFAULT_MAX_ARTICLES = 5000
 PLOT_OUTLETS = 40
@@ -535,8 +539,13 @@ def plot_directions(outlets: list[Outlet], directions: tuple[str, ...]) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+def _html_escape(value):
+    """What a template prints: markup (macro output, the SVGs) as it is, anything else through
+    html.escape, whose entities (&quot;, &#x27;) reports have always had; markupsafe's autoescape
+    would write &#34; and &#39;."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value), quote=True))
 
 
 def _signed(value: float) -> str:
@@ -547,101 +556,60 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-def _num(column: str, value: float, shown: str, extra: str = "") -> str:
-    return f'<td class="num" data-col="{column}" data-v="{value:.6g}"{extra}>{shown}</td>'
-
-
-def _phrases_cell(phrases: list[tuple[str, str, int]]) -> str:
-    if not phrases:
-        return '<td class="phrases" data-col="phrases"></td>'
-    items = "; ".join(
-        f'{_e(text)} <span class="ci">({voice[0]}) \u00d7{count}</span>' for text, voice, count in phrases
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The report's templates (service/templates), autoescaped, failing on a missing variable."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        finalize=_html_escape,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
-    return f'<td class="phrases" data-col="phrases">{items}</td>'
+    env.filters.update(signed=_signed, pct=_pct, g6=lambda value: f"{value:.6g}", plural=_count)
+    return env
 
 
-def _lean_cell(stats: Stats, interval, method: str) -> str:
-    mean = stats.mean_lean
-    css = "pos" if mean > 0.005 else "neg" if mean < -0.005 else ""
-    shown = f'<span class="{css}">{_signed(mean)}</span>'
-    extra = ""
-    if interval:
-        low, high = interval
-        title = f"95% interval by {method}" if method else "95% interval"
-        shown += f' <span class="ci" title="{_e(title)}">[{_signed(low)}, {_signed(high)}]</span>'
-        extra = f' data-low="{low:.6g}" data-high="{high:.6g}"'
-    return _num("lean", mean, shown, extra)
+def _figures(stats: Stats, interval, method: str, phrases: int) -> dict:
+    """A table row's figures: lean with its interval, shares, framing, top phrases."""
+    return {
+        "paragraphs": stats.n,
+        "lean": stats.mean_lean,
+        "interval": interval,
+        "interval_title": f"95% interval by {method}" if method else "95% interval",
+        **stats.shares(),
+        "phrases": stats.top_phrases(phrases),
+    }
 
 
-def _figure_cells(stats: Stats, directions: tuple[str, ...], phrases: int) -> str:
-    shares = stats.shares()
-    cells = []
-    for key, value in zip(("dir_a", "dir_b", "dir_mutual", "dir_none"), shares["directions"]):
-        cells.append(_num(key, value, _pct(value)))
-    cells.append(_num("voice_a", shares["voice_a"], _pct(shares["voice_a"])))
-    cells.append(_num("voice_b", shares["voice_b"], _pct(shares["voice_b"])))
-    cells.append(_num("editorial", shares["editorial"], _pct(shares["editorial"])))
-    cells.append(_num("quoted", shares["quoted"], _pct(shares["quoted"])))
-    cells.append(_num("framing", shares["framing"], f"{shares['framing']:.2f}"))
-    cells.append(_phrases_cell(stats.top_phrases(phrases)))
-    return "".join(cells)
+def outlet_rows(profile_: Profile) -> list[dict]:
+    """The outlet table's rows, most paragraphs first."""
+    return [
+        {
+            "outlet": outlet.name,
+            "articles": len(outlet.counts),
+            **_figures(outlet.stats, outlet.interval, outlet.interval_method, OUTLET_PHRASES),
+        }
+        for outlet in sorted(profile_.outlets.values(), key=lambda o: (-o.stats.n, o.name))
+    ]
 
 
-def _head(first: list[str], directions: tuple[str, ...], sides: tuple[str, str]) -> str:
+def article_rows(articles: list[Article]) -> list[dict]:
+    """The article table's rows."""
+    return [
+        {
+            "outlet": article.outlet,
+            "article": article.name,
+            "id": article.id or "",
+            **_figures(article.stats, paragraph_interval(article.stats), "paragraphs", ARTICLE_PHRASES),
+        }
+        for article in articles
+    ]
+
+
+def _definitions(sides: tuple[str, str]) -> list[tuple[str, str]]:
     a, b = sides
-    names = (
-        first
-        + ["mean lean [95%]"]
-        + [d.replace("->", " \u2192 ") for d in directions]
-        + [f"voice {a}", f"voice {b}", "editorial", "quoted", "framing", "top loaded phrases"]
-    )
-    return "<thead><tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr></thead>"
-
-
-def outlet_table(profile_: Profile) -> str:
-    sides = profile_.side_names
-    rows = []
-    for outlet in sorted(profile_.outlets.values(), key=lambda o: (-o.stats.n, o.name)):
-        stats = outlet.stats
-        rows.append(
-            f'<tr data-outlet="{_e(outlet.name)}"><td data-col="outlet">{_e(outlet.name)}</td>'
-            + _num("articles", len(outlet.counts), str(len(outlet.counts)))
-            + _num("paragraphs", stats.n, str(stats.n))
-            + _lean_cell(stats, outlet.interval, outlet.interval_method)
-            + _figure_cells(stats, profile_.directions, OUTLET_PHRASES)
-            + "</tr>"
-        )
-    return (
-        '<table id="outlets" class="sortable">'
-        f"{_head(['outlet', 'articles', 'paragraphs'], profile_.directions, sides)}"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def article_table(profile_: Profile, articles: list[Article]) -> str:
-    sides = profile_.side_names
-    rows = []
-    for article in articles:
-        stats = article.stats
-        rows.append(
-            f'<tr data-outlet="{_e(article.outlet)}" data-article="{_e(article.name)}">'
-            f'<td data-col="outlet">{_e(article.outlet)}</td>'
-            f'<td data-col="article" title="{_e(article.id or "")}">{_e(article.name)}</td>'
-            + _num("paragraphs", stats.n, str(stats.n))
-            + _lean_cell(stats, paragraph_interval(stats), "paragraphs")
-            + _figure_cells(stats, profile_.directions, ARTICLE_PHRASES)
-            + "</tr>"
-        )
-    return (
-        '<table id="articles" class="sortable">'
-        f"{_head(['outlet', 'article', 'paragraphs'], profile_.directions, sides)}"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _definitions(sides: tuple[str, str]) -> str:
-    a, b = sides
-    items = [
+    return [
         (
             "lean",
             f"per paragraph P({a}\u2192{b}) \u2212 P({b}\u2192{a}), from \u22121 to +1; positive: the paragraph "
@@ -675,7 +643,6 @@ def _definitions(sides: tuple[str, str]) -> str:
             "(q) quoted, and how many times.",
         ),
     ]
-    return "<dl>" + "".join(f"<dt>{_e(t)}</dt><dd>{_e(d)}</dd>" for t, d in items) + "</dl>"
 
 
 def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ARTICLES) -> tuple[str, int]:
@@ -683,25 +650,29 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
     sides = profile_.side_names
     outlets = list(profile_.outlets.values())
     plotted = sorted(outlets, key=lambda o: (-o.stats.n, o.name))[:PLOT_OUTLETS]
+    # matplotlib's SVG escapes the outlet names it draws, so the markup is passed through as is
     plots = [
-        (
-            "lean",
-            plot_lean(plotted, sides),
-            f"Mean lean by outlet. Right of zero: more of {sides[0]}'s blame of {sides[1]}; left: the reverse.",
-        ),
-        (
-            "loaded",
-            plot_loaded(plotted),
-            "Loaded language by outlet: editorial (the outlet's own voice) and "
+        {
+            "name": "lean",
+            "svg": Markup(plot_lean(plotted, sides)),
+            "wide": False,
+            "caption": f"Mean lean by outlet. Right of zero: more of {sides[0]}'s blame of {sides[1]}; "
+            "left: the reverse.",
+        },
+        {
+            "name": "loaded",
+            "svg": Markup(plot_loaded(plotted)),
+            "wide": False,
+            "caption": "Loaded language by outlet: editorial (the outlet's own voice) and "
             "quoted only, as a share of the outlet's paragraphs.",
-        ),
-        ("directions", plot_directions(plotted, profile_.directions), "Who blames whom, by outlet."),
+        },
+        {
+            "name": "directions",
+            "svg": Markup(plot_directions(plotted, profile_.directions)),
+            "caption": "Who blames whom, by outlet.",
+            "wide": True,
+        },
     ]
-    figures = "".join(
-        f'<figure id="plot-{name}"{" class=wide" if name == "directions" else ""}>{svg}'
-        f"<figcaption>{_e(caption)}</figcaption></figure>"
-        for name, svg, caption in plots
-    )
     ordered = sorted(profile_.articles, key=lambda a: (a.outlet, a.path, a.line if a.line is not None else -1))
     if len(ordered) > max_articles:
         keep = sorted(ordered, key=lambda a: -a.stats.framing_sum / a.stats.n)[:max_articles]
@@ -713,24 +684,9 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
         )
     else:
         articles_note = "One row per article; click a column to sort."
-    versions = ", ".join(v for v, _ in profile_.model_versions.most_common())
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    meta = (
-        f"From {_e(results.name)} \u00b7 sides: {_e(sides[0])} (A) and {_e(sides[1])} (B) \u00b7 model "
-        f"{_e(versions)} \u00b7 generated {generated}"
-    )
     total = Stats()
     for outlet in outlets:
         total.merge(outlet.stats)
-    facts = [
-        ("outlets", len(outlets)),
-        ("articles", len(profile_.articles)),
-        ("paragraphs", profile_.paragraphs),
-        ("mean lean", _signed(total.mean_lean)),
-        ("editorial", _pct(total.shares()["editorial"])),
-        ("quoted", _pct(total.shares()["quoted"])),
-    ]
-    facts_html = "".join(f'<div class="fact" data-fact="{_e(k)}"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in facts)
     notes = []
     if len(outlets) > len(plotted):
         notes.append(
@@ -749,19 +705,30 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
         notes.append(
             "The results mix several model versions; figures from different versions are not strictly comparable."
         )
-    page = PAGE.substitute(
-        title=_e("Source-bias profile by outlet"),
-        style=STYLE,
-        script=SCRIPT,
-        meta=meta,
-        facts=facts_html,
-        notes="".join(f'<p class="note">{_e(n)}</p>' for n in notes),
-        plots=figures,
-        outlet_table=outlet_table(profile_),
-        articles_note=_e(articles_note),
-        article_table=article_table(profile_, ordered),
-        definitions=_definitions(sides),
-        drilldown=drilldown(results, profile_),
+    page = (
+        _templates()
+        .get_template("report.html.j2")
+        .render(
+            results_name=results.name,
+            columns={"sides": sides, "directions": [d.replace("->", " \u2192 ") for d in profile_.directions]},
+            versions=", ".join(v for v, _ in profile_.model_versions.most_common()),
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            facts=[
+                ("outlets", len(outlets)),
+                ("articles", len(profile_.articles)),
+                ("paragraphs", profile_.paragraphs),
+                ("mean lean", _signed(total.mean_lean)),
+                ("editorial", _pct(total.shares()["editorial"])),
+                ("quoted", _pct(total.shares()["quoted"])),
+            ],
+            notes=notes,
+            plots=plots,
+            outlets=outlet_rows(profile_),
+            articles_note=articles_note,
+            articles=article_rows(ordered),
+            drilldown_outlets=drilldown(results, profile_),
+            definitions=_definitions(sides),
+        )
     )
     return page, len(ordered)
 
@@ -769,9 +736,9 @@ def render(profile_: Profile, results: Path, max_articles: int = DEFAULT_MAX_ART
 DRILLDOWN_PARAGRAPHS = 40
 
 
-def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARAGRAPHS) -> str:
-    """Per outlet, its most framed paragraphs (up to ``per_outlet``) with their labels and loaded
-    spans highlighted, read in a second pass over the results so memory stays bounded."""
+def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARAGRAPHS) -> list[dict]:
+    """Per outlet, its most framed paragraphs (up to ``per_outlet``) with their labels and text in
+    segments by loaded span, read in a second pass over the results so memory stays bounded."""
     import heapq
 
     best: dict[str, list] = {}
@@ -788,18 +755,10 @@ def drilldown(results: Path, profile_: Profile, per_outlet: int = DRILLDOWN_PARA
     parts = []
     for outlet in sorted(profile_.outlets.values(), key=lambda o: (-o.stats.n, o.name)):
         rows = [r for _, _, r in sorted(best.get(outlet.name, []), key=lambda item: item[:2], reverse=True)]
-        items = "".join(
-            f'<li><span class="labels">{_e(r["direction"])} · loaded {_e(r["loaded"])} '
-            f"· framing {r['framing_score']:.2f} · {_e(r['path'])} ¶{r['paragraph']}</span>"
-            f"<p>{_highlight(r['text'], r['spans'])}</p></li>"
-            for r in rows
-        )
-        shown = f"the {len(rows)} most framed of {_count(outlet.stats.n, 'paragraph')}"
-        parts.append(
-            f'<details class="outlet" data-outlet="{_e(outlet.name)}"><summary>{_e(outlet.name)} '
-            f'<span class="ci">({shown})</span></summary><ol>{items}</ol></details>'
-        )
-    return "".join(parts)
+        for r in rows:
+            r["segments"] = _segments(r.pop("text"), r.pop("spans"))
+        parts.append({"name": outlet.name, "paragraphs": outlet.stats.n, "rows": rows})
+    return parts
 
 
 def _shown_row(row, directions: tuple[str, ...]) -> dict | None:
@@ -821,18 +780,18 @@ def _shown_row(row, directions: tuple[str, ...]) -> dict | None:
         return None
 
 
-def _highlight(text: str, spans: list[dict]) -> str:
-    """The paragraph with its loaded spans marked by voice, escaped."""
+def _segments(text: str, spans: list[dict]) -> list[tuple[str, str | None]]:
+    """The paragraph in pieces, each with the voice of the loaded span it is (or None); a span
+    overlapping an earlier one is dropped."""
     out, at = [], 0
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < at:
             continue
-        out.append(_e(text[at : span["start"]]))
-        voice = "editorial" if span["voice"] == "editorial" else "quoted"
-        out.append(f'<mark class="{voice}">{_e(text[span["start"] : span["end"]])}</mark>')
+        out.append((text[at : span["start"]], None))
+        out.append((text[span["start"] : span["end"]], "editorial" if span["voice"] == "editorial" else "quoted"))
         at = span["end"]
-    out.append(_e(text[at:]))
-    return "".join(out)
+    out.append((text[at:], None))
+    return out
 
 
 def write_report(

@@ -260,6 +260,26 @@ def test_outlet_names_and_phrases_are_escaped(tmp_path):
     assert len(report.scripts) == 1
 
 
+def test_paragraph_text_and_paths_are_escaped(tmp_path):
+    evil = '<script>alert(1)</script> "quoted" & it\'s'
+    hostile = row("<script>alert(1)</script>&\"'.txt", evil, 0, 0.5, 0, "editorial")
+    hostile["text"] = f"He said {evil} </p><b>bold"
+    hostile["loaded"]["spans"] = [{"start": 8, "end": 33, "text": "<script>alert(1)</script>", "voice": "editorial"}]
+    hostile["id"] = '"><img src=x onerror=alert(1)>'
+    write_report(write_rows(tmp_path / "r.jsonl", [hostile]), tmp_path / "r.html")
+    text = (tmp_path / "r.html").read_text()
+    assert "alert(1)</script>" not in text and "<b>bold" not in text and "<img" not in text
+    assert text.count("<script>") == 1  # the page's own
+    assert (
+        '<p>He said <mark class="editorial">&lt;script&gt;alert(1)&lt;/script&gt;</mark> &quot;quoted&quot; '
+        "&amp; it&#x27;s &lt;/p&gt;&lt;b&gt;bold</p>" in text
+    )
+    report = Report(text)
+    [article] = report.tables["articles"]
+    assert article["outlet"]["text"] == evil and article["article"]["text"] == hostile["path"]
+    assert article["_attrs"]["data-article"] == hostile["path"]
+
+
 def test_bad_rows_are_skipped_and_counted(tmp_path):
     good = [row("a.txt", "One", 0, 0.2), row("b.txt", "Two", 0, -0.2)]
     other_sides = row("c.txt", "Three", 0, 0.1)
