@@ -443,25 +443,67 @@ def _learn_names(tokens: list[str], text: str, starts: list[int], ends: list[int
             k += 1
 
 
-def read_context(context) -> Context:
-    """The ``Context`` that context paragraphs (an ``Analysed`` batch, in article order) give the next one."""
-    found_context = Context()
-    previous = None
-    find = attributor().statements
-    for paragraph in _paragraphs(context):
+class ContextReader:
+    """Reads an article's paragraphs in order and gives, before each, the ``Context`` all the
+    paragraphs before it give (what ``read_context`` of them returns), in one pass."""
+
+    def __init__(self) -> None:
+        self.context = Context()
+        self.previous: tuple | None = None
+
+    def current(self) -> Context:
+        context = self.context
+        if self.previous is not None and self.previous[0] != context.speaker:
+            return Context(self.previous[0], None, context.names)
+        return context
+
+    def read(self, paragraph, found: tuple | None = None) -> None:
+        """Take in one paragraph (a ``_paragraphs`` item). ``found``: ``Attributor.statements``' answer
+        for it, already computed with ``given`` as its last speaker, as ``(statements, passed_on, given)``."""
         if paragraph is None:
-            continue
+            return
         tokens, text, starts, ends, party = paragraph
-        _learn_names(tokens, text, starts, ends, found_context.names)
-        found, previous = find(tokens, text, starts, ends, party, previous)
-        for statement in found:
+        _learn_names(tokens, text, starts, ends, self.context.names)
+        if found is None:
+            statements, self.previous = attributor().statements(tokens, text, starts, ends, party, self.previous)
+        else:
+            # Statements depend on the last speaker's side only, so the answer is this reader's too;
+            # the speaker passed on is the one found here, if any, else this reader's own.
+            statements, passed_on, given = found
+            if passed_on is not given:
+                self.previous = passed_on
+        for statement in statements:
             first, last = statement.speaker_tokens
             if statement.speaker != OUTLET and last > first and tokens[first] not in PRONOUNS:
-                found_context.speaker_name = text[starts[first] : ends[last - 1]]
-                found_context.speaker = statement.speaker
-    if previous is not None and previous[0] != found_context.speaker:
-        found_context.speaker, found_context.speaker_name = previous[0], None
-    return found_context
+                self.context = Context(statement.speaker, text[starts[first] : ends[last - 1]], self.context.names)
+
+
+def read_context(context) -> Context:
+    """The ``Context`` that context paragraphs (an ``Analysed`` batch, in article order) give the next one."""
+    reader = ContextReader()
+    for paragraph in _paragraphs(context):
+        reader.read(paragraph)
+    return reader.current()
+
+
+def article_attributions(analysed, sides) -> list[list[dict]]:
+    """Each paragraph's ``attributions`` with the article's earlier paragraphs as its context:
+    ``analysed`` holds one article's paragraphs in order; the same as scoring paragraph k with
+    paragraphs 0..k-1 as ``context``, in one pass."""
+    reader = ContextReader()
+    find = attributor().statements
+    out = []
+    for paragraph in _paragraphs(analysed):
+        context = reader.current()
+        if paragraph is None:
+            out.append([])
+            continue
+        tokens, text, starts, ends, party = paragraph
+        given = (context.speaker, (0, 0)) if context.speaker else None
+        found, passed_on = find(tokens, text, starts, ends, party, given)
+        out.append(describe([(f, tokens, text, starts, ends) for f in found], sides, context))
+        reader.read(paragraph, (found, passed_on, given))
+    return out
 
 
 def statements_of(analysed, context: Context | None = None) -> list[list[tuple]]:

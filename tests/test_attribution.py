@@ -111,3 +111,18 @@ def test_a_name_set_off_by_commas_before_the_verb_is_the_speaker():
     text = "The chamber's director, Ahmed Khan, claimed that Pakistan closed the crossing without warning."
     found = attributions(text, default_sides())
     assert found[0]["speaker"]["text"] == "Ahmed Khan" and found[0]["cue"] == "claim"
+
+
+def test_a_whole_article_in_one_pass_reads_each_paragraph_with_all_before_it_as_context():
+    from framing.model.attribution import article_attributions
+    from framing.model.paragraphs import split_paragraphs
+    from tests.conftest import SEEDS
+
+    sides = default_sides()
+    for path in sorted(SEEDS.glob("*.txt")):
+        paragraphs = [p.text for p in split_paragraphs(path.read_text(encoding="utf-8"))]
+        one_pass = article_attributions(analyse_batch(paragraphs, sides), sides)
+        assert one_pass == [attributions(text, sides, paragraphs[:k]) for k, text in enumerate(paragraphs)]
+    article = [MUJAHID, HE_ADDED]
+    found = article_attributions(analyse_batch(article, sides), sides)
+    assert found[1][0]["speaker"]["text"] == "Mujahid" and found[1][0]["speaker"]["side"] == "afghanistan"
