@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from framing.model.quotes import party_flags
 from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
-from framing.model.tokens import tokenize
+from framing.model.tokens import index_words, tokenize
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
 _SIDE_TOKEN = re.compile(r"side_[ab]")
@@ -86,6 +87,48 @@ class Analysed:
     def __len__(self) -> int:
         return len(self.texts)
 
+    @cached_property
+    def doc(self) -> np.ndarray:
+        """Each token's paragraph."""
+        return np.repeat(np.arange(len(self.texts)), np.diff(self.bounds))
+
+    def token_rows(self, rows) -> np.ndarray:
+        """Indices of the tokens of paragraphs ``rows``, paragraph after paragraph."""
+        rows = np.asarray(rows, dtype=np.int64)
+        first, lengths = self.bounds[rows], self.bounds[rows + 1] - self.bounds[rows]
+        return np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+    def take(self, rows) -> Analysed:
+        """Paragraphs ``rows``, in that order, as a batch of their own (for cross-validation folds and
+        subsets); the vocabulary keeps only their words."""
+        rows = np.asarray(rows, dtype=np.int64)
+        tokens = self.token_rows(rows)
+        used, word_index = np.unique(self.word_index[tokens], return_inverse=True)
+        bounds = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(self.bounds[rows + 1] - self.bounds[rows], out=bounds[1:])
+        return Analysed(
+            [self.texts[k] for k in rows.tolist()],
+            [self.vocabulary[i] for i in used.tolist()],
+            word_index,
+            self.starts[tokens],
+            self.ends[tokens],
+            self.party[tokens],
+            bounds,
+        )
+
+    def swapped(self) -> Analysed:
+        """The batch with sides A and B trading places: every ``side_a`` token reads ``side_b`` and back
+        (texts, offsets and voices stay), so it is a change of the vocabulary only."""
+        return Analysed(
+            self.texts,
+            [_SIDE_SWAP.get(w, w) for w in self.vocabulary],
+            self.word_index,
+            self.starts,
+            self.ends,
+            self.party,
+            self.bounds,
+        )
+
     def view(self, k: int) -> ParagraphView:
         a, b = int(self.bounds[k]), int(self.bounds[k + 1])
         vocabulary = self.vocabulary
@@ -97,6 +140,28 @@ class Analysed:
 
     def views(self) -> list[ParagraphView]:
         return [self.view(k) for k in range(len(self))]
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def join(parts: list[Analysed]) -> Analysed:
+    """Batches one after another as one batch (their vocabularies merged)."""
+    vocabulary, place = index_words([w for part in parts for w in part.vocabulary])
+    shift = np.cumsum([0] + [len(part.vocabulary) for part in parts])
+    word_index = place[np.concatenate([part.word_index + s for part, s in zip(parts, shift.tolist())] + [_NONE])]
+    lengths = np.concatenate([np.diff(part.bounds) for part in parts] + [_NONE])
+    bounds = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=bounds[1:])
+    return Analysed(
+        [t for part in parts for t in part.texts],
+        vocabulary,
+        word_index,
+        np.concatenate([part.starts for part in parts] + [_NONE]),
+        np.concatenate([part.ends for part in parts] + [_NONE]),
+        np.concatenate([part.party for part in parts] + [_NONE.astype(bool)]),
+        bounds,
+    )
 
 
 def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
@@ -141,6 +206,24 @@ def analyse_many(texts: list[str], sides: list[Sides], batch: int = 768) -> list
             for i, view in zip(part, analyse_batch([texts[i] for i in part], sides[part[0]]).views()):
                 views[i] = view
     return views
+
+
+def analyse_rows(texts: list[str], sides: list[Sides], batch: int = 768) -> Analysed:
+    """Paragraphs each with its own sides (training rows), as one batch in their order: read in
+    batches of up to ``batch`` paragraphs that share their sides."""
+    groups: dict[int, list[int]] = {}
+    for i, s in enumerate(sides):
+        groups.setdefault(id(s), []).append(i)
+    parts, order = [], []
+    for rows in groups.values():
+        for k in range(0, len(rows), batch):
+            part = rows[k : k + batch]
+            parts.append(analyse_batch([texts[i] for i in part], sides[part[0]]))
+            order += part
+    together = join(parts)
+    if order == sorted(order):
+        return together
+    return together.take(np.argsort(np.array(order, dtype=np.int64), kind="stable"))
 
 
 LEXICON_FEATURES = (

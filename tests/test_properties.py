@@ -9,7 +9,7 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing.model.features import analyse, analyse_batch
+from framing.model.features import Analysed, analyse, analyse_batch, analyse_rows, join
 from framing.model.paragraphs import Splitter, split_paragraphs
 from framing.model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
 from framing.model.sides import SidesError, default_sides, sides_from_mapping
@@ -251,6 +251,48 @@ def test_a_batch_reads_each_paragraph_as_if_alone(paragraphs):
     sides = default_sides()
     together = analyse_batch(paragraphs, sides)
     assert together.views() == [analyse(text, sides) for text in paragraphs]
+
+
+def _paragraph(analysed: Analysed, k: int) -> tuple[list, list, list, list]:
+    """Paragraph k of a batch: its tokens, their offsets and voices."""
+    a, b = int(analysed.bounds[k]), int(analysed.bounds[k + 1])
+    return (
+        [analysed.vocabulary[i] for i in analysed.word_index[a:b].tolist()],
+        analysed.starts[a:b].tolist(),
+        analysed.ends[a:b].tolist(),
+        analysed.party[a:b].tolist(),
+    )
+
+
+@SETTINGS
+@given(st.lists(st.tuples(texts, st.booleans()), max_size=6), st.randoms(use_true_random=False))
+def test_rows_taken_joined_or_read_with_their_own_sides_read_as_if_alone(rows, random):
+    sides = [
+        default_sides(),
+        sides_from_mapping(
+            {
+                "side": [
+                    {"name": "iran", "aliases": ["Iran", "Tehran"]},
+                    {"name": "pakistan", "aliases": ["Tehreek-e-Taliban Pakistan", "Kabul"]},
+                ]
+            }
+        ),
+    ]
+    paragraphs = [text for text, _ in rows]
+    their_sides = [sides[int(second)] for _, second in rows]
+    alone = [_paragraph(analyse_batch([text], s), 0) for text, s in zip(paragraphs, their_sides)]
+    analysed = analyse_rows(paragraphs, their_sides, batch=2)
+    assert analysed.texts == paragraphs
+    assert [_paragraph(analysed, k) for k in range(len(rows))] == alone
+    picked = [random.randrange(len(rows)) for _ in range(len(rows))] if rows else []
+    taken = analysed.take(picked)
+    assert taken.texts == [paragraphs[k] for k in picked]
+    assert [_paragraph(taken, k) for k in range(len(picked))] == [alone[k] for k in picked]
+    both = join([taken, analysed])
+    assert [_paragraph(both, k) for k in range(len(both))] == [alone[k] for k in picked] + alone
+    swap = {"side_a": "side_b", "side_b": "side_a"}
+    swapped = [_paragraph(analysed.swapped(), k) for k in range(len(rows))]
+    assert swapped == [([swap.get(w, w) for w in words], *rest) for words, *rest in alone]
 
 
 @settings(max_examples=300, deadline=None)
