@@ -1,8 +1,9 @@
 """The framing classifier: paragraphs in, direction / loaded / spans / scores out.
 
-Data flows one way: text -> ``features.analyse`` (a view relative to the sides) ->
-``vectorize.FeatureSpace`` (TF-IDF n-gram and lexicon columns) -> two ``TiedLogistic``
-heads and the ``SpanTagger`` -> ``results.build_results``.
+Data flows one way: text -> ``features.analyse_batch`` (an ``Analysed`` batch: tokens
+relative to the sides, with offsets and voices) -> ``vectorize.FeatureSpace`` (TF-IDF
+n-gram and lexicon columns) -> two ``TiedLogistic`` heads and the ``SpanTagger`` ->
+``results.build_results``. Training reads the same batches (rows of them per fold).
 
 Direction is learned in side-relative classes (``A->B``, ``B->A``, ``mutual``,
 ``none``) and only named with the sides' names when a result is built, which is how one
@@ -12,27 +13,21 @@ model serves any two-party dispute.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 from scipy import sparse
 
 from framing.model.attribution import add_attributions, in_words
-from framing.model.features import Analysed, ParagraphView, analyse_batch, analyse_many, swap_feature_name
+from framing.model.features import Analysed, analyse_batch, analyse_rows, join, swap_feature_name
 from framing.model.heads import TiedLogistic
 from framing.model.params import Params
 from framing.model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
-from framing.model.sides import SIDE_A, SIDE_B, Sides
+from framing.model.sides import Sides
 from framing.model.spans import EVIDENCE_FEATURES, SpanTagger, in_spans, loaded_spans, voice_evidence
 from framing.model.vectorize import FeatureSpace
 
 DIRECTIONS = ("A->B", "B->A", "mutual", "none")
 LOADED = LOADED_LABELS
-_SWAP_TOKEN = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
-
-
-def swap_view(view: ParagraphView) -> ParagraphView:
-    return ParagraphView(tuple(_SWAP_TOKEN.get(t, t) for t in view.tokens), view.offsets, view.party)
 
 
 def relative_direction(label: str, sides: Sides) -> str:
@@ -79,20 +74,21 @@ class FramingClassifier(Params):
         self.span_threshold = span_threshold
 
     @staticmethod
-    def views(examples: list[TrainingExample]) -> list[ParagraphView]:
-        return analyse_many([e.text for e in examples], [e.sides for e in examples])
+    def analyse(examples: list[TrainingExample]) -> Analysed:
+        """The examples as one batch, each read with its own sides."""
+        return analyse_rows([e.text for e in examples], [e.sides for e in examples])
 
-    def fit(self, X: list[TrainingExample], y=None, views: list[ParagraphView] | None = None) -> FramingClassifier:
-        """Fit on examples; ``views`` (``views(X)``, computed once by a caller fitting many models) saves time."""
+    def fit(self, X: list[TrainingExample], y=None, analysed: Analysed | None = None) -> FramingClassifier:
+        """Fit on examples; ``analysed`` (``analyse(X)``, or rows of it for a caller fitting many models)
+        saves reading them again."""
         examples = list(X)
-        views = views if views is not None else self.views(examples)
-        both = views + [swap_view(v) for v in views]
+        analysed = analysed if analysed is not None else self.analyse(examples)
+        both = join([analysed, analysed.swapped()])
         span_rows = [i for i, e in enumerate(examples) if e.spans is not None and e.loaded is not None]
-        labels = dict(zip(span_rows, in_spans([views[i] for i in span_rows], [examples[i].spans for i in span_rows])))
-        self.span_tagger_ = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
-            [views[i] for i in span_rows], labels=[labels[i] for i in span_rows]
-        )
-        evidence = self._out_of_fold_evidence(views, span_rows, labels)
+        spanned = analysed.take(span_rows)
+        labels = in_spans(spanned, [examples[i].spans for i in span_rows])
+        self.span_tagger_ = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(spanned, labels=labels)
+        evidence = self._out_of_fold_evidence(analysed, span_rows, spanned, labels)
         self.features_ = FeatureSpace(min_df=self.min_df).fit(both)
         X = sparse.hstack(
             [self.features_.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr"
@@ -104,7 +100,7 @@ class FramingClassifier(Params):
         )
         self.classes_ = [np.array(DIRECTIONS, dtype=object), np.array(LOADED, dtype=object)]
 
-        n = len(views)
+        n = len(analysed)
         direction_rows = [i for i, e in enumerate(examples) if e.direction is not None]
         rows = direction_rows + [i + n for i in direction_rows]
         labels = [examples[i].direction for i in direction_rows]
@@ -141,53 +137,48 @@ class FramingClassifier(Params):
         weights = np.array([examples[i].weight for i in rows] * 2, dtype=float)
         return None if np.all(weights == 1.0) else weights
 
-    def _out_of_fold_evidence(self, views, span_rows, labels: dict[int, list[bool]], folds: int = 5) -> np.ndarray:
-        """Span evidence for training rows from taggers that never saw those rows' spans."""
-        probabilities = [self.span_tagger_.token_probabilities(v) for v in views]
+    def _out_of_fold_evidence(
+        self, analysed: Analysed, span_rows: list[int], spanned: Analysed, labels: np.ndarray, folds: int = 5
+    ) -> np.ndarray:
+        """Span evidence for training rows from taggers that never saw those rows' spans (``spanned``:
+        the rows ``span_rows`` of ``analysed``, their tokens labelled by ``labels``)."""
+        probabilities = self.span_tagger_.probabilities(analysed)
         order = np.random.default_rng(0).permutation(len(span_rows))
+        rows = np.array(span_rows, dtype=np.int64)
         for k in range(min(folds, len(span_rows))):
-            held = [span_rows[j] for j in order[k::folds]]
-            held_set = set(held)
-            kept = [i for i in span_rows if i not in held_set]
+            held = order[k::folds]
+            kept = np.delete(np.arange(len(span_rows)), held)
             tagger = SpanTagger(C=self.span_C, threshold=self.span_threshold).fit(
-                [views[i] for i in kept], labels=[labels[i] for i in kept]
+                spanned.take(kept), labels=labels[spanned.token_rows(kept)]
             )
-            for i in held:
-                probabilities[i] = tagger.token_probabilities(views[i])
-        lengths = [len(v.tokens) for v in views]
-        doc = np.repeat(np.arange(len(views)), lengths)
-        party = np.fromiter(chain.from_iterable(v.party for v in views), dtype=bool, count=sum(lengths))
-        flat = np.concatenate(probabilities) if probabilities else np.zeros(0)
-        return voice_evidence(doc, party, flat, len(views), self.span_tagger_.threshold)
+            probabilities[analysed.token_rows(rows[held])] = tagger.probabilities(analysed.take(rows[held]))
+        return voice_evidence(analysed.doc, analysed.party, probabilities, len(analysed), self.span_tagger_.threshold)
 
-    def _inputs(self, views: list[ParagraphView] | Analysed):
-        """A batch's features as (sparse TF-IDF columns, dense lexicon and evidence columns), with its
-        flat token arrays and span probabilities."""
+    def _inputs(self, analysed: Analysed):
+        """A batch's features as (sparse TF-IDF columns, dense lexicon and evidence columns), and each
+        token's span probability."""
         if getattr(self, "_span_table", None) is None:
             self._span_table = self.span_tagger_.table(self.features_.tokens)
-        batch = self.features_.batch(views)
-        probabilities = self.span_tagger_.batch_probabilities(
-            batch.vocabulary, batch.vocabulary_ids, batch.word_index, self._span_table
-        )
+        batch = self.features_.batch(analysed)
+        probabilities = self.span_tagger_.probabilities(analysed, batch.vocabulary_ids, self._span_table)
         evidence = voice_evidence(batch.doc, batch.party, probabilities, batch.n, self.span_tagger_.threshold)
         tfidf, lexicon = self.features_.transform_parts(batch)
-        return (tfidf, np.hstack([lexicon, evidence])), batch, probabilities
+        return (tfidf, np.hstack([lexicon, evidence])), probabilities
 
-    def matrix(self, views: list[ParagraphView]) -> sparse.csr_matrix:
-        (tfidf, dense), _, _ = self._inputs(views)
+    def matrix(self, analysed: Analysed) -> sparse.csr_matrix:
+        (tfidf, dense), _ = self._inputs(analysed)
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
-    def predict_proba(self, X: list[TrainingExample] | list[ParagraphView]) -> list[np.ndarray]:
+    def predict_proba(self, X: list[TrainingExample] | Analysed) -> list[np.ndarray]:
         """[direction probabilities, loaded probabilities], columns in ``classes_`` order."""
-        return list(self._proba(self._inputs(self._as_views(X))[0]))
+        return list(self._proba(self._inputs(self._analysed(X))[0]))
 
-    def predict(self, X: list[TrainingExample] | list[ParagraphView]) -> np.ndarray:
+    def predict(self, X: list[TrainingExample] | Analysed) -> np.ndarray:
         """One row per paragraph: (relative direction, loaded)."""
         return np.column_stack([c[p.argmax(axis=1)] for c, p in zip(self.classes_, self.predict_proba(X))])
 
-    def _as_views(self, X) -> list[ParagraphView]:
-        X = list(X)
-        return self.views(X) if X and isinstance(X[0], TrainingExample) else X
+    def _analysed(self, X) -> Analysed:
+        return X if isinstance(X, Analysed) else self.analyse(list(X))
 
     def _proba(self, parts) -> tuple[np.ndarray, np.ndarray]:
         """Both heads' probabilities; a head trained on no rows answers 'none' with certainty."""
@@ -196,21 +187,10 @@ class FramingClassifier(Params):
         loaded = self.loaded_.proba_parts(*parts) if self.loaded_ else np.tile([1.0, 0.0, 0.0], (n, 1))
         return direction, loaded
 
-    def spans(self, text: str, view: ParagraphView, loaded_label: str, probabilities=None) -> list[dict]:
-        """One paragraph's spans, consistent with its loaded label (see ``spans.loaded_spans``)."""
-        probabilities = self.span_tagger_.token_probabilities(view) if probabilities is None else probabilities
-        starts = np.array([a for a, _ in view.offsets], dtype=np.int64)
-        ends = np.array([b for _, b in view.offsets], dtype=np.int64)
-        return loaded_spans(
-            [text],
-            starts,
-            ends,
-            np.array(view.party, dtype=bool),
-            np.zeros(len(starts), dtype=np.int64),
-            np.asarray(probabilities, dtype=float),
-            np.array([LOADED.index(loaded_label)]),
-            self.span_tagger_.threshold,
-        )[0]
+    def spans(self, analysed: Analysed, probabilities: np.ndarray, loaded_index: np.ndarray) -> list[list[dict]]:
+        """Each paragraph's spans, consistent with its loaded label (``LOADED[loaded_index[k]]``; see
+        ``spans.loaded_spans``); ``probabilities``: each token's, from ``_inputs``."""
+        return loaded_spans(analysed, probabilities, loaded_index, self.span_tagger_.threshold)
 
     def score(
         self,
@@ -227,19 +207,10 @@ class FramingClassifier(Params):
         if not texts:
             return []
         analysed = analyse_batch(texts, sides)
-        parts, batch, probabilities = self._inputs(analysed)
+        parts, probabilities = self._inputs(analysed)
         direction_p, loaded_p = self._proba(parts)
         loaded_index = loaded_p.argmax(axis=1)
-        spans = loaded_spans(
-            analysed.texts,
-            analysed.starts,
-            analysed.ends,
-            analysed.party,
-            batch.doc,
-            probabilities,
-            loaded_index,
-            self.span_tagger_.threshold,
-        )
+        spans = self.spans(analysed, probabilities, loaded_index)
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))

@@ -1,9 +1,9 @@
-"""From paragraph text (and its sides) to the view the classifier's features are made of.
+"""From paragraph text (and its sides) to the tokens the classifier's features are made of.
 
-``analyse`` reads a paragraph once: tokens with their offsets, each side mention
-replaced by ``side_a`` / ``side_b`` (third parties by ``third_party``), and each token's
-voice (a party's words or the outlet's). ``model.vectorize`` turns views into four
-feature groups:
+``analyse_batch`` reads a batch of paragraphs once into an ``Analysed`` batch: tokens with
+their offsets, each side mention replaced by ``side_a`` / ``side_b`` (third parties by
+``third_party``), and each token's voice (a party's words or the outlet's).
+``model.vectorize`` turns a batch into four feature groups:
 
 - ``words``: word 1-3-grams over the masked tokens (what is said, relative to the sides);
 - ``cues``: the paragraph reduced to who-does-what cues (sides, blame and denial verbs,
@@ -60,21 +60,12 @@ CUE_OF.update({SIDE_A: SIDE_A, SIDE_B: SIDE_B, THIRD: THIRD})
 CUE_NAMES = ("<none>", "<p>", "</p>", SIDE_A, SIDE_B, THIRD) + tuple(_CUES)
 
 
-@dataclass(frozen=True)
-class ParagraphView:
-    """One paragraph as the features see it."""
-
-    tokens: tuple[str, ...]
-    offsets: tuple[tuple[int, int], ...]
-    party: tuple[bool, ...]
-
-
 @dataclass
 class Analysed:
     """A batch of paragraphs as the features see them, flat: paragraph k's tokens are
     ``bounds[k]:bounds[k + 1]``, token i is ``vocabulary[word_index[i]]``, with offsets
     ``starts``/``ends`` into its own text and ``party`` flags (a party's words, not the
-    outlet's). See ``model.tokens``."""
+    outlet's). See ``model.tokens``. Scoring, training, spans and attribution all read this."""
 
     texts: list[str]
     vocabulary: list[str]
@@ -129,18 +120,6 @@ class Analysed:
             self.bounds,
         )
 
-    def view(self, k: int) -> ParagraphView:
-        a, b = int(self.bounds[k]), int(self.bounds[k + 1])
-        vocabulary = self.vocabulary
-        return ParagraphView(
-            tuple(vocabulary[i] for i in self.word_index[a:b].tolist()),
-            tuple(zip(self.starts[a:b].tolist(), self.ends[a:b].tolist())),
-            tuple(self.party[a:b].tolist()),
-        )
-
-    def views(self) -> list[ParagraphView]:
-        return [self.view(k) for k in range(len(self))]
-
 
 _NONE = np.zeros(0, dtype=np.int64)
 
@@ -166,7 +145,8 @@ def join(parts: list[Analysed]) -> Analysed:
 
 def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
     """Read a batch of paragraphs at once (see ``model.tokens``): words lower-cased, each side
-    mention made one token ``side_a`` / ``side_b`` (third parties ``third_party``), each word's voice."""
+    mention made one token ``side_a`` / ``side_b`` (third parties ``third_party``), each word's voice.
+    A batch reads each paragraph as if alone."""
     tokens = tokenize(texts)
     party = party_flags(tokens)
     vocabulary, word_index = tokens.vocabulary, tokens.word_index
@@ -187,25 +167,6 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
     offset = tokens.base[doc]
     bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
     return Analysed(list(texts), vocabulary, word_index, start - offset, end - offset, party, bounds)
-
-
-def analyse(text: str, sides: Sides) -> ParagraphView:
-    return analyse_batch([text], sides).view(0)
-
-
-def analyse_many(texts: list[str], sides: list[Sides], batch: int = 768) -> list[ParagraphView]:
-    """``[analyse(t, s) for t, s in zip(texts, sides)]``, read in batches of paragraphs that share
-    their sides (a batch reads each paragraph as if alone, so the views are the same)."""
-    views: list[ParagraphView | None] = [None] * len(texts)
-    groups: dict[int, list[int]] = {}
-    for i, s in enumerate(sides):
-        groups.setdefault(id(s), []).append(i)
-    for rows in groups.values():
-        for k in range(0, len(rows), batch):
-            part = rows[k : k + batch]
-            for i, view in zip(part, analyse_batch([texts[i] for i in part], sides[part[0]]).views()):
-                views[i] = view
-    return views
 
 
 def analyse_rows(texts: list[str], sides: list[Sides], batch: int = 768) -> Analysed:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from itertools import chain
 
 import numpy as np
 
-from framing.model.features import ParagraphView
+from framing.model.features import Analysed
 from framing.model.lexicon import word_info
 from framing.model.params import Params
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
@@ -54,31 +53,22 @@ def _word_features(word: str) -> dict[str, float]:
     return features
 
 
-def in_spans(views: list[ParagraphView], span_lists: list[list[dict]]) -> list[list[bool]]:
-    """For each view's tokens: does the token overlap one of its paragraph's spans? (Rows are
-    laid end to end, each span and token shifted by its row's offset; a token overlaps a span
+def in_spans(analysed: Analysed, span_lists: list[list[dict]]) -> np.ndarray:
+    """For each token of the batch: does it overlap one of its paragraph's spans? (Paragraphs are
+    laid end to end, each span and token shifted by its paragraph's offset; a token overlaps a span
     when some span starting before the token's end ends after its start: a running maximum of
     span ends, spans sorted by start.)"""
-    lengths = [len(v.tokens) for v in views]
-    width = 1 + max(
-        [b for v in views for _, b in v.offsets[-1:]] + [s["end"] for spans in span_lists for s in spans] + [0]
-    )
-    shift = np.arange(len(views), dtype=np.int64) * width
-    offsets = np.array([o for v in views for o in v.offsets], dtype=np.int64).reshape(-1, 2)
-    offsets += np.repeat(shift, lengths)[:, None]
+    width = 1 + max([int(analysed.ends.max(initial=0))] + [s["end"] for spans in span_lists for s in spans])
+    shift = np.arange(len(analysed), dtype=np.int64) * width
+    starts, ends = analysed.starts + shift[analysed.doc], analysed.ends + shift[analysed.doc]
     bounds = np.array([(s["start"], s["end"]) for spans in span_lists for s in spans], dtype=np.int64).reshape(-1, 2)
     bounds += np.repeat(shift, [len(spans) for spans in span_lists])[:, None]
     bounds = bounds[np.argsort(bounds[:, 0], kind="stable")]
-    reach = np.maximum.accumulate(bounds[:, 1]) if len(bounds) else bounds[:, 1]
-    before = np.searchsorted(bounds[:, 0], offsets[:, 1], side="left")
-    inside = (
-        (before > 0) & (reach[np.maximum(before - 1, 0)] > offsets[:, 0])
-        if len(bounds)
-        else np.zeros(len(offsets), dtype=bool)
-    )
-    flat = inside.tolist()
-    starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-    return [flat[a:b] for a, b in zip(starts[:-1], starts[1:])]
+    if not len(bounds):
+        return np.zeros(len(starts), dtype=bool)
+    reach = np.maximum.accumulate(bounds[:, 1])
+    before = np.searchsorted(bounds[:, 0], ends, side="left")
+    return (before > 0) & (reach[np.maximum(before - 1, 0)] > starts)
 
 
 class SpanTagger(Params):
@@ -89,16 +79,19 @@ class SpanTagger(Params):
 
     def fit(
         self,
-        views: list[ParagraphView],
+        analysed: Analysed,
         span_lists: list[list[dict]] | None = None,
-        labels: list[list[bool]] | None = None,
+        labels: np.ndarray | None = None,
     ) -> SpanTagger:
-        """Fit on the views' tokens, labelled by their paragraphs' gold spans (or by ``labels``,
+        """Fit on the batch's tokens, labelled by their paragraphs' gold spans (or by ``labels``,
         ``in_spans`` of them, when the caller fits several taggers on the same rows)."""
         # Features are context-free, so the token-level log-loss is the same as a weighted
         # loss over distinct (word, label) pairs: fit on those, with their counts as weights.
-        labels = labels if labels is not None else in_spans(views, span_lists)
-        counts = Counter(zip(chain.from_iterable(v.tokens for v in views), chain.from_iterable(labels)))
+        labels = labels if labels is not None else in_spans(analysed, span_lists)
+        keys, sizes = np.unique(analysed.word_index * 2 + labels, return_counts=True)
+        counts: Counter = Counter()
+        for key, size in zip(keys.tolist(), sizes.tolist()):
+            counts[(analysed.vocabulary[key >> 1], bool(key & 1))] += size
         for word in _NOT_WORDS:
             counts.pop((word, False), None)
             counts.pop((word, True), None)
@@ -136,44 +129,40 @@ class SpanTagger(Params):
                 self._cache[word] = found
         return found
 
-    def token_probabilities(self, view: ParagraphView) -> np.ndarray:
-        return np.fromiter((self.word_probability(t) for t in view.tokens), dtype=float, count=len(view.tokens))
-
     def table(self, vocabulary: list[str]) -> np.ndarray:
         """Probabilities for a whole vocabulary by id (id 0, the unknown word, is NaN)."""
         probabilities = np.array([self.word_probability(w) for w in vocabulary])
         probabilities[0] = np.nan
         return probabilities
 
-    def batch_probabilities(
-        self, vocabulary: list[str], vocabulary_ids: np.ndarray, word_index: np.ndarray, table: np.ndarray
+    def probabilities(
+        self, analysed: Analysed, vocabulary_ids: np.ndarray | None = None, table: np.ndarray | None = None
     ) -> np.ndarray:
-        """Token probabilities for a batch (token i is ``vocabulary[word_index[i]]``, with feature-space
-        id ``vocabulary_ids[...]``): a table lookup, words outside the table one by one."""
-        probabilities = table[vocabulary_ids]
-        for k in np.flatnonzero(vocabulary_ids == 0).tolist():
-            probabilities[k] = self.word_probability(vocabulary[k])
-        return probabilities[word_index]
+        """Each token's probability of being loaded, computed once per distinct word. With a ``table``
+        (``table(tokens)`` of a feature space) and ``vocabulary_ids`` (the batch's words' ids in it),
+        known words are looked up and only the others computed."""
+        vocabulary = analysed.vocabulary
+        if table is None:
+            per_word = np.fromiter(map(self.word_probability, vocabulary), dtype=float, count=len(vocabulary))
+        else:
+            per_word = table[vocabulary_ids]
+            for k in np.flatnonzero(vocabulary_ids == 0).tolist():
+                per_word[k] = self.word_probability(vocabulary[k])
+        return per_word[analysed.word_index]
 
 
 QUOTED, EDITORIAL = 1, 2
 
 
 def loaded_spans(
-    texts: list[str],
-    starts: np.ndarray,
-    ends: np.ndarray,
-    party: np.ndarray,
-    doc: np.ndarray,
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    threshold: float,
+    analysed: Analysed, probabilities: np.ndarray, labels: np.ndarray, threshold: float
 ) -> list[list[dict]]:
-    """Loaded spans of a batch (flat token arrays), consistent with each paragraph's loaded
+    """Loaded spans of a batch (``probabilities``: each token's), consistent with each paragraph's loaded
     label (0 none, 1 quoted, 2 editorial): none has no spans; quoted has the quoted words
     over the threshold, or else its best quoted word; editorial has every word over the
     threshold and, if none of them is editorial, its best editorial word too. Adjacent
     chosen words in the same voice join into one span."""
+    texts, starts, ends, party, doc = analysed.texts, analysed.starts, analysed.ends, analysed.party, analysed.doc
     spans: list[list[dict]] = [[] for _ in texts]
     label = labels[doc]
     in_voice = np.where(label == QUOTED, party, ~party) & (label > 0)

@@ -1,4 +1,4 @@
-"""From paragraph views to the model's sparse feature matrix, a whole batch at a time.
+"""From an ``Analysed`` batch to the model's sparse feature matrix, a whole batch at a time.
 
 Scoring spends most of its time here, so after one dictionary lookup per token
 everything is NumPy over the batch: n-grams become integer codes (token ids in base V),
@@ -13,15 +13,14 @@ computes it) is applied with array arithmetic. Feature groups (see ``model.featu
 
 from __future__ import annotations
 
-from itertools import chain, repeat
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
 
-from framing.model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed, ParagraphView
+from framing.model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed
 from framing.model.lexicon import lexicon_words, word_info
 from framing.model.params import Params
-from framing.model.tokens import index_words
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)
@@ -31,28 +30,19 @@ _START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
 
 
 class Batch:
-    """The batch's tokens as flat arrays: ids, voice flags, and which paragraph each belongs to.
-    Token i is ``vocabulary[word_index[i]]`` (the batch's distinct words); its feature-space id
-    is ``ids[i]`` (0: a word the model has not seen)."""
+    """An ``Analysed`` batch in a feature space's ids: token i's id is ``ids[i]`` (0: a word the model
+    has not seen), looked up once per distinct word (``vocabulary_ids``)."""
 
-    def __init__(self, views: list[ParagraphView] | Analysed, token_id: dict[str, int]):
-        self.n = len(views)
-        if isinstance(views, Analysed):
-            lengths = np.diff(views.bounds)
-            self.vocabulary, self.word_index, self.party = views.vocabulary, views.word_index, views.party
-        else:
-            lengths = np.fromiter((len(v.tokens) for v in views), dtype=np.int64, count=len(views))
-            self.vocabulary, self.word_index = index_words(list(chain.from_iterable(v.tokens for v in views)))
-            self.party = np.fromiter(
-                chain.from_iterable(v.party for v in views), dtype=bool, count=len(self.word_index)
-            )
+    def __init__(self, analysed: Analysed, token_id: dict[str, int]):
+        self.analysed = analysed
+        self.n = len(analysed)
+        self.party = analysed.party
         self.vocabulary_ids = np.fromiter(
-            map(token_id.get, self.vocabulary, repeat(0)), dtype=np.int64, count=len(self.vocabulary)
+            map(token_id.get, analysed.vocabulary, repeat(0)), dtype=np.int64, count=len(analysed.vocabulary)
         )
-        self.ids = self.vocabulary_ids[self.word_index]
-        self.doc = np.repeat(np.arange(self.n), lengths)
-        self.lengths = lengths
-        self.starts = np.concatenate([[0], np.cumsum(lengths)])
+        self.ids = self.vocabulary_ids[analysed.word_index]
+        self.doc = analysed.doc
+        self.lengths = np.diff(analysed.bounds)
 
 
 def _ngram_codes(seq: np.ndarray, doc: np.ndarray, order: int, base: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +160,7 @@ class _SortedLookup:
 
 
 class FeatureSpace(Params):
-    """The featuriser, a transformer: paragraph views in, TF-IDF n-gram and lexicon columns out."""
+    """The featuriser, a transformer: ``Analysed`` batches in, TF-IDF n-gram and lexicon columns out."""
 
     def __init__(self, min_df: int = 2):
         self.min_df = min_df
@@ -178,8 +168,9 @@ class FeatureSpace(Params):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array(self.feature_names, dtype=object)
 
-    def fit(self, views: list[ParagraphView], y=None) -> FeatureSpace:
-        vocabulary = ["<unk>"] + sorted({t for v in views for t in v.tokens} | set(lexicon_words()) | set(CUE_OF))
+    def fit(self, analysed: Analysed, y=None) -> FeatureSpace:
+        words = {analysed.vocabulary[i] for i in np.unique(analysed.word_index).tolist()}
+        vocabulary = ["<unk>"] + sorted(words | set(lexicon_words()) | set(CUE_OF))
         self.token_id = {t: i for i, t in enumerate(vocabulary)}
         self.tokens = vocabulary
         if len(vocabulary) ** max(WORD_ORDERS) >= 2**62:
@@ -190,7 +181,7 @@ class FeatureSpace(Params):
         self.lex_subjective = np.array([i[1] >= 0.6 for i in info], dtype=float)
         self.lex_booster = np.array([i[2] for i in info], dtype=float)
 
-        batch = Batch(views, self.token_id)
+        batch = Batch(analysed, self.token_id)
         self.tables: list[tuple[str, int, np.ndarray]] = []
         idf: list[np.ndarray] = []
         self.group_of_column: list[np.ndarray] = []
@@ -231,16 +222,16 @@ class FeatureSpace(Params):
                 names.append(f"{group}:{' '.join(reversed(parts))}")
         return names
 
-    def batch(self, views: list[ParagraphView] | Analysed) -> Batch:
-        return Batch(views, self.token_id)
+    def batch(self, analysed: Analysed) -> Batch:
+        return Batch(analysed, self.token_id)
 
-    def transform(self, views: list[ParagraphView] | Analysed | Batch) -> sparse.csr_matrix:
-        tfidf, dense = self.transform_parts(views)
+    def transform(self, analysed: Analysed | Batch) -> sparse.csr_matrix:
+        tfidf, dense = self.transform_parts(analysed)
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
-    def transform_parts(self, views: list[ParagraphView] | Analysed | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
+    def transform_parts(self, analysed: Analysed | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The TF-IDF columns (sparse) and the lexicon columns (dense), unstacked."""
-        batch = views if isinstance(views, Batch) else Batch(views, self.token_id)
+        batch = analysed if isinstance(analysed, Batch) else Batch(analysed, self.token_id)
         n_sparse = int(self.offsets[-1])
         bits = max(n_sparse - 1, 1).bit_length()  # a (paragraph, column) pair is paragraph << bits | column
         cues, cue_doc = _cue_sequence(batch, self.cue_of)

@@ -55,7 +55,7 @@ def test_framing_classifier_clones_and_runs_in_a_grid_search(examples):
     assert set(labels[:, 0]) <= set(best.classes_[0]) and set(labels[:, 1]) <= set(best.classes_[1])
     names = list(best.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES)
     assert names == list(best.feature_names_)
-    assert best.features_.transform(best.views(examples[:3])).shape[1] == len(best.features_.get_feature_names_out())
+    assert best.features_.transform(best.analyse(examples[:3])).shape[1] == len(best.features_.get_feature_names_out())
 
 
 def test_a_fitted_model_survives_the_plain_data_round_trip(examples):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from framing.model.features import Analysed, analyse, analyse_batch, analyse_rows, join
+from framing.model.features import Analysed, analyse_batch, analyse_rows, join
 from framing.model.paragraphs import Splitter, split_paragraphs
 from framing.model.quotes import _SENTENCE_END, _sentence_marks, attributed_regions, party_regions, quote_regions
 from framing.model.sides import SidesError, default_sides, sides_from_mapping
@@ -92,9 +93,10 @@ def test_quote_and_attribution_regions_stay_inside_the_text(text):
 @SETTINGS
 @given(texts)
 def test_analysis_offsets_point_at_their_words(text):
-    view = analyse(text, default_sides())
-    assert len(view.tokens) == len(view.offsets) == len(view.party)
-    for start, end in view.offsets:
+    analysed = analyse_batch([text], default_sides())
+    assert analysed.bounds.tolist() == [0, len(analysed.word_index)]
+    assert len(analysed.word_index) == len(analysed.starts) == len(analysed.ends) == len(analysed.party)
+    for start, end in zip(analysed.starts.tolist(), analysed.ends.tolist()):
         assert 0 <= start < end <= len(text)
 
 
@@ -194,22 +196,33 @@ def test_a_batch_finds_the_quotes_each_paragraph_has_alone(paragraphs):
     )
 )
 def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
-    from framing.model.features import ParagraphView
     from framing.model.spans import in_spans
 
-    views, span_lists = [], []
+    offset_lists, span_lists = [], []
     for gaps, spans in rows:
         offsets, position = [], 0
         for gap, length in gaps:
             offsets.append((position + gap, position + gap + length))
             position += gap + length
-        views.append(ParagraphView(tuple("w" for _ in offsets), tuple(offsets), tuple(False for _ in offsets)))
+        offset_lists.append(offsets)
         span_lists.append([{"start": a, "end": a + n} for a, n in spans])
+    flat = np.array([o for offsets in offset_lists for o in offsets], dtype=np.int64).reshape(-1, 2)
+    bounds = np.concatenate([[0], np.cumsum([len(offsets) for offsets in offset_lists])]).astype(np.int64)
+    analysed = Analysed(
+        [""] * len(rows),
+        ["w"],
+        np.zeros(len(flat), dtype=np.int64),
+        flat[:, 0],
+        flat[:, 1],
+        np.zeros(len(flat), bool),
+        bounds,
+    )
     expected = [
-        [any(s["start"] < b and a < s["end"] for s in spans) for a, b in view.offsets]
-        for view, spans in zip(views, span_lists)
+        any(s["start"] < b and a < s["end"] for s in spans)
+        for offsets, spans in zip(offset_lists, span_lists)
+        for a, b in offsets
     ]
-    assert in_spans(views, span_lists) == expected
+    assert in_spans(analysed, span_lists).tolist() == expected
 
 
 def test_the_other_spaces_are_exactly_what_str_split_cuts_at_besides_the_space():
@@ -250,7 +263,10 @@ def test_sentence_ends_are_exactly_what_the_sentence_pattern_finds(text):
 def test_a_batch_reads_each_paragraph_as_if_alone(paragraphs):
     sides = default_sides()
     together = analyse_batch(paragraphs, sides)
-    assert together.views() == [analyse(text, sides) for text in paragraphs]
+    assert together.texts == paragraphs
+    assert [_paragraph(together, k) for k in range(len(paragraphs))] == [
+        _paragraph(analyse_batch([text], sides), 0) for text in paragraphs
+    ]
 
 
 def _paragraph(analysed: Analysed, k: int) -> tuple[list, list, list, list]:

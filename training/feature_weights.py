@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from framing.model.features import analyse_many
+from framing.model.features import analyse_rows
 from framing.model.store import load_current
 from framing.training.data import load_dataset
 
 
-def group_shares(classifier, views) -> dict[str, dict[str, float]]:
-    X = classifier.matrix(views).tocsr()
+def group_shares(classifier, analysed) -> dict[str, dict[str, float]]:
+    X = classifier.matrix(analysed).tocsr()
     groups = np.array([name.split(":")[0] for name in classifier.feature_names_])
     shares = {}
     for name, head in (("direction", classifier.direction_), ("loaded", classifier.loaded_)):
@@ -36,8 +36,8 @@ def main() -> None:
     dataset = load_dataset()
     for origin in ("real-news", "seed", "authored"):
         rows = [i for i, o in enumerate(dataset.origins) if o == origin]
-        views = analyse_many([dataset.examples[i].text for i in rows], [dataset.examples[i].sides for i in rows])
-        for head, shares in group_shares(model.classifier, views).items():
+        analysed = analyse_rows([dataset.examples[i].text for i in rows], [dataset.examples[i].sides for i in rows])
+        for head, shares in group_shares(model.classifier, analysed).items():
             print(f"{origin:9} {head:10} " + "  ".join(f"{g} {v:.0%}" for g, v in shares.items()))
 
 

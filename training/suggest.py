@@ -277,7 +277,7 @@ def simulate(
 
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
-    views = FramingClassifier.views(dataset.examples)
+    analysed = FramingClassifier.analyse(dataset.examples)
     real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
     base = [i for i, origin in enumerate(dataset.origins) if origin != "real-news"]
     pool = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
@@ -288,7 +288,7 @@ def simulate(
         steps = tuple(s for s in steps if s < len(pool))
     options = {**RANK_OPTIONS, **(options or {})}
     runs = [
-        delayed(_run)(dataset, views, base, pool, test, strategy, seed, steps, options)
+        delayed(_run)(dataset, analysed, base, pool, test, strategy, seed, steps, options)
         for strategy in ("suggest", "random")
         for seed in range(seeds)
     ]
@@ -311,12 +311,12 @@ def simulate(
     return figures
 
 
-def _scores(classifier, dataset, views, rows):
+def _scores(classifier, dataset, analysed, rows):
     from framing.model.classifier import DIRECTIONS, LOADED
     from framing.model.results import direction_index
     from framing.training.metrics import classification_figures
 
-    direction_p, loaded_p = classifier.predict_proba([views[i] for i in rows])
+    direction_p, loaded_p = classifier.predict_proba(analysed.take(rows))
     truth_d = [dataset.examples[i].direction for i in rows]
     truth_l = [dataset.examples[i].loaded for i in rows]
     d = classification_figures(truth_d, [DIRECTIONS[k] for k in direction_index(direction_p)], DIRECTIONS)["macro_f1"]
@@ -324,7 +324,7 @@ def _scores(classifier, dataset, views, rows):
     return {"direction": round(d, 4), "loaded": round(l, 4), "mean": round((d + l) / 2, 4)}, direction_p, loaded_p
 
 
-def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
+def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
     from framing.model.classifier import FramingClassifier
     from framing.training.train import DEFAULT_PARAMS
 
@@ -337,12 +337,12 @@ def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, opti
         rows = base + chosen
         needed = strategy == "suggest" or len(chosen) in steps or start is None
         classifier = (
-            FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], views=[views[i] for i in rows])
+            FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], analysed=analysed.take(rows))
             if needed
             else None
         )
         if len(chosen) in steps or start is None:
-            figures, _, _ = _scores(classifier, dataset, views, test)
+            figures, _, _ = _scores(classifier, dataset, analysed, test)
             if start is None:
                 start = figures
             if len(chosen) in steps:
@@ -351,7 +351,7 @@ def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, opti
         if strategy == "random" or not chosen:  # the first round is random for both: the seed's own start
             picks = [remaining[k] for k in rng.choice(len(remaining), size=take, replace=False)]
         else:
-            direction_p, loaded_p = classifier.predict_proba([views[i] for i in remaining])
+            direction_p, loaded_p = classifier.predict_proba(analysed.take(remaining))
             items = [
                 {
                     "text": dataset.examples[i].text,
@@ -366,9 +366,9 @@ def _run(dataset, views, base, pool, test, strategy: str, seed: int, steps, opti
         remaining = [i for i in remaining if i not in taken]
     rows = base + chosen
     classifier = FramingClassifier(**DEFAULT_PARAMS).fit(
-        [dataset.examples[i] for i in rows], views=[views[i] for i in rows]
+        [dataset.examples[i] for i in rows], analysed=analysed.take(rows)
     )
-    by_step[str(len(chosen))] = _scores(classifier, dataset, views, test)[0]
+    by_step[str(len(chosen))] = _scores(classifier, dataset, analysed, test)[0]
     return {"strategy": strategy, "seed": seed, "start": start, "by_step": by_step}
 
 

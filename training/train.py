@@ -24,7 +24,7 @@ from scipy.special import softmax
 from sklearn.model_selection import GroupKFold
 
 from framing.model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
-from framing.model.features import analyse_many
+from framing.model.features import analyse_rows
 from framing.model.results import direction_index
 from framing.model.store import (
     ModelStoreError,
@@ -62,46 +62,39 @@ class OutOfFold:
     spans: list = field(default_factory=list)
 
 
-def _fit_fold(examples, views, train_index, test_index, params):
+def _fit_fold(examples, analysed, train_index, test_index, params):
     classifier = FramingClassifier(**params).fit(
-        [examples[i] for i in train_index], views=[views[i] for i in train_index]
+        [examples[i] for i in train_index], analysed=analysed.take(train_index)
     )
-    parts, batch, probabilities = classifier._inputs([views[i] for i in test_index])
+    test = analysed.take(test_index)
+    parts, probabilities = classifier._inputs(test)
     direction = classifier.direction_.decision_parts(*parts)
     loaded = classifier.loaded_.decision_parts(*parts)
-    spans = [
-        classifier.spans(
-            examples[i].text,
-            views[i],
-            LOADED[int(np.argmax(loaded[k]))],
-            probabilities[batch.starts[k] : batch.starts[k + 1]],
-        )
-        for k, i in enumerate(test_index)
-    ]
-    return test_index, direction, loaded, spans
+    return test_index, direction, loaded, classifier.spans(test, probabilities, loaded.argmax(axis=1))
 
 
-def _fit_all(examples, views, params):
-    return FramingClassifier(**params).fit(examples, views=views)
+def _fit_all(examples, analysed, params):
+    return FramingClassifier(**params).fit(examples, analysed=analysed)
 
 
 def cross_validate(
-    dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, views=None, with_final: bool = False
+    dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, analysed=None, with_final: bool = False
 ):
     """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
-    in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier))."""
-    views = views if views is not None else FramingClassifier.views(dataset.examples)
+    in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier)). ``analysed``:
+    ``FramingClassifier.analyse(dataset.examples)``, when the caller has it."""
+    analysed = analysed if analysed is not None else FramingClassifier.analyse(dataset.examples)
     n = len(dataset.examples)
     splits = min(folds, len(set(dataset.groups)))
     if splits < 2:
         raise ValueError("cross-validation needs labelled rows from at least two sources")
     out = OutOfFold(np.zeros((n, len(DIRECTIONS))), np.zeros((n, len(LOADED))), [None] * n)
     tasks = [
-        delayed(_fit_fold)(dataset.examples, views, train, test, params)
+        delayed(_fit_fold)(dataset.examples, analysed, train, test, params)
         for train, test in GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)
     ]
     if with_final:
-        tasks.insert(0, delayed(_fit_all)(dataset.examples, views, params))
+        tasks.insert(0, delayed(_fit_all)(dataset.examples, analysed, params))
     done = Parallel(n_jobs=jobs)(tasks)
     final = done.pop(0) if with_final else None
     for test_index, direction, loaded, spans in done:
@@ -143,8 +136,8 @@ def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
     if not rows:
         return {"n": 0}
     sides = [dataset.examples[i].sides for i in rows]
-    originals = analyse_many([dataset.examples[i].text for i in rows], sides)
-    swapped = analyse_many([s.swap_text(dataset.examples[i].text) for s, i in zip(sides, rows)], sides)
+    originals = analyse_rows([dataset.examples[i].text for i in rows], sides)
+    swapped = analyse_rows([s.swap_text(dataset.examples[i].text) for s, i in zip(sides, rows)], sides)
     d0, l0 = classifier.predict_proba(originals)
     d1, l1 = classifier.predict_proba(swapped)
     same = [
@@ -259,11 +252,11 @@ def train_gated(
         return Outcome(twin["version"], report, ok, reason or "unchanged: the stored twin", reused=True)
     apply_mix(dataset, mix)
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
-    views = FramingClassifier.views(dataset.examples)
+    analysed = FramingClassifier.analyse(dataset.examples)
     log(f"grouped {folds}-fold cross-validation ...")
-    oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, views=views, with_final=True)
+    oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, analysed=analysed, with_final=True)
 
-    calibration_rows = [i for i, o in enumerate(dataset.origins) if o != "seed"] or list(range(len(views)))
+    calibration_rows = [i for i, o in enumerate(dataset.origins) if o != "seed"] or list(range(len(analysed)))
     d_rows = [i for i in calibration_rows if dataset.examples[i].direction is not None]
     l_rows = [i for i in calibration_rows if dataset.examples[i].loaded is not None]
     if d_rows:

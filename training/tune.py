@@ -61,9 +61,9 @@ def _figures(dataset: Dataset, oof, rows: list[int]) -> dict:
     }
 
 
-def evaluate(dataset: Dataset, params: dict, mix: dict, views, jobs: int) -> dict:
+def evaluate(dataset: Dataset, params: dict, mix: dict, analysed, jobs: int) -> dict:
     apply_mix(dataset, {**DEFAULT_MIX, **mix})
-    oof = cross_validate(dataset, params, jobs=jobs, views=views)
+    oof = cross_validate(dataset, params, jobs=jobs, analysed=analysed)
     real = [i for i, o in enumerate(dataset.origins) if o == "real-news"]
     tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
     held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
@@ -83,12 +83,12 @@ def main(argv=None) -> None:
     dataset = load_dataset(real_news_labels=args.real_news_labels)
     if "real-news" not in dataset.origins:
         raise SystemExit("no real-news rows: " + "; ".join(dataset.notes))
-    views = FramingClassifier.views(dataset.examples)
+    analysed = FramingClassifier.analyse(dataset.examples)
     runs = []
 
     def run(stage: str, params: dict, mix: dict) -> dict:
         started = time.perf_counter()
-        figures = evaluate(dataset, params, mix, views, args.jobs)
+        figures = evaluate(dataset, params, mix, analysed, args.jobs)
         runs.append(
             {
                 "stage": stage,
