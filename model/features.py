@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -63,9 +62,10 @@ CUE_NAMES = ("<none>", "<p>", "</p>", SIDE_A, SIDE_B, THIRD) + tuple(_CUES)
 @dataclass
 class Analysed:
     """A batch of paragraphs as the features see them, flat: paragraph k's tokens are
-    ``bounds[k]:bounds[k + 1]``, token i is ``vocabulary[word_index[i]]``, with offsets
-    ``starts``/``ends`` into its own text and ``party`` flags (a party's words, not the
-    outlet's). See ``model.tokens``. Scoring, training, spans and attribution all read this."""
+    ``bounds[k]:bounds[k + 1]`` (``doc``: each token's paragraph), token i is
+    ``vocabulary[word_index[i]]``, with offsets ``starts``/``ends`` into its own text and
+    ``party`` flags (a party's words, not the outlet's). See ``model.tokens``. Scoring,
+    training, spans and attribution all read this."""
 
     texts: list[str]
     vocabulary: list[str]
@@ -74,14 +74,10 @@ class Analysed:
     ends: np.ndarray
     party: np.ndarray
     bounds: np.ndarray
+    doc: np.ndarray
 
     def __len__(self) -> int:
         return len(self.texts)
-
-    @cached_property
-    def doc(self) -> np.ndarray:
-        """Each token's paragraph."""
-        return np.repeat(np.arange(len(self.texts)), np.diff(self.bounds))
 
     def token_rows(self, rows) -> np.ndarray:
         """Indices of the tokens of paragraphs ``rows``, paragraph after paragraph."""
@@ -95,8 +91,9 @@ class Analysed:
         rows = np.asarray(rows, dtype=np.int64)
         tokens = self.token_rows(rows)
         used, word_index = np.unique(self.word_index[tokens], return_inverse=True)
+        lengths = self.bounds[rows + 1] - self.bounds[rows]
         bounds = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(self.bounds[rows + 1] - self.bounds[rows], out=bounds[1:])
+        np.cumsum(lengths, out=bounds[1:])
         return Analysed(
             [self.texts[k] for k in rows.tolist()],
             [self.vocabulary[i] for i in used.tolist()],
@@ -105,6 +102,7 @@ class Analysed:
             self.ends[tokens],
             self.party[tokens],
             bounds,
+            np.repeat(np.arange(len(rows)), lengths),
         )
 
     def swapped(self) -> Analysed:
@@ -118,6 +116,7 @@ class Analysed:
             self.ends,
             self.party,
             self.bounds,
+            self.doc,
         )
 
 
@@ -140,6 +139,7 @@ def join(parts: list[Analysed]) -> Analysed:
         np.concatenate([part.ends for part in parts] + [_NONE]),
         np.concatenate([part.party for part in parts] + [_NONE.astype(bool)]),
         bounds,
+        np.repeat(np.arange(len(lengths)), lengths),
     )
 
 
@@ -166,7 +166,7 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
             start, end, doc, party, word_index = start[keep], end[keep], doc[keep], party[keep], word_index[keep]
     offset = tokens.base[doc]
     bounds = np.searchsorted(doc, np.arange(len(texts) + 1), side="left")
-    return Analysed(list(texts), vocabulary, word_index, start - offset, end - offset, party, bounds)
+    return Analysed(list(texts), vocabulary, word_index, start - offset, end - offset, party, bounds, doc)
 
 
 def analyse_rows(texts: list[str], sides: list[Sides], batch: int = 768) -> Analysed:

@@ -216,6 +216,7 @@ def test_a_token_is_in_a_span_exactly_when_they_overlap(rows):
         flat[:, 1],
         np.zeros(len(flat), bool),
         bounds,
+        np.repeat(np.arange(len(rows)), np.diff(bounds)),
     )
     expected = [
         any(s["start"] < b and a < s["end"] for s in spans)
@@ -270,8 +271,9 @@ def test_a_batch_reads_each_paragraph_as_if_alone(paragraphs):
 
 
 def _paragraph(analysed: Analysed, k: int) -> tuple[list, list, list, list]:
-    """Paragraph k of a batch: its tokens, their offsets and voices."""
+    """Paragraph k of a batch: its tokens, their offsets and voices (checking ``doc`` on the way)."""
     a, b = int(analysed.bounds[k]), int(analysed.bounds[k + 1])
+    assert len(analysed.doc) == len(analysed.word_index) and (analysed.doc[a:b] == k).all()
     return (
         [analysed.vocabulary[i] for i in analysed.word_index[a:b].tolist()],
         analysed.starts[a:b].tolist(),
