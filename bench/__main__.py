@@ -15,6 +15,9 @@ from pathlib import Path
 
 from framing.paths import PROJECT_ROOT
 
+# Figures of alternating with/without runs (issue 14): a section of BENCHMARKS.md that a rerun keeps.
+OPTIMISATIONS = Path(__file__).with_name("optimisations.md")
+
 
 def _part(name: str, function, results: dict, log) -> None:
     log(f"[{name}] ...")
@@ -317,6 +320,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| `framing train` on {int(rows):,} paragraphs incl. 5-fold CV (s) | {seconds:.1f} | target < 60 at 10,000 | {_ratio(60, seconds)} headroom |"
         )
+    if OPTIMISATIONS.exists():  # measured by hand in alternating runs, not by this suite: kept as written
+        lines += ["", OPTIMISATIONS.read_text(encoding="utf-8").strip()]
     lines += [
         "",
         "Reproduce: `python -m bench` (about 6 minutes; `--quick` for the smoke run). Raw figures: "

@@ -5,15 +5,12 @@ The load comes from ``wrk`` (Debian's package) in its own process: single-paragr
 resident memory is read from /proc after warm-up and at the end (flat memory: the ratio
 stays near 1). Without wrk, a bounded asyncio httpx client does the same, more slowly.
 
-wrk runs two threads (``-t2``), as in the issue's measurements. One thread (``-t1``) was
-tried: wrk itself uses about a tenth of a core here, so it saves little, and it opens
-all 32 connections in one burst, which a shared listening socket (``framing serve
---shared-socket``) hands mostly to the worker that wakes first (26/6, 31/1, 32/0 seen).
-A keep-alive connection stays with its worker, so the busier worker's queue sets the
-tail: with 20 of 32 connections it answers each about 20/16 times later than an even
-split would. ``connections_per_worker`` records the measured run's split (from ``ss``);
-``framing serve`` gives each worker its own SO_REUSEPORT socket (service/workers.py),
-which makes the split random (binomial) rather than bursty, not exact.
+wrk runs two threads (``-t2``), as in the issue's measurements. uvicorn's workers share one
+listening socket, and a keep-alive connection stays with the worker that accepted it;
+``connections_per_worker`` records the measured run's split (from ``ss``), busier worker
+first. A socket per worker (SO_REUSEPORT, a former ``service/workers.py``) was measured
+against it in 27 alternating pairs and gave no gain beyond the spread (BENCHMARKS.md,
+"Optimisations measured"), so it was removed.
 """
 
 from __future__ import annotations
@@ -34,7 +31,6 @@ from pathlib import Path
 import httpx
 
 from framing.paths import PROJECT_ROOT
-from framing.service import workers as worker_pool
 
 BODY = {
     "text": "Pakistan's Information Minister Attaullah Tarar said the dialogue failed because the "
@@ -82,19 +78,6 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-
-
-def _wait_listening(port: int, sockets: int, seconds: float = 60) -> None:
-    """Ready means one worker is serving; with a socket per worker, wait until every one listens."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
-        except OSError:
-            return
-        if sum(1 for r in rows if r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "0A") >= sockets:
-            return
-        time.sleep(0.2)
 
 
 def _is_worker(pid: int) -> bool:
@@ -193,7 +176,6 @@ def run(quick: bool = False, seconds: int | None = None, connections: int = 32, 
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("framing serve did not become ready")
             time.sleep(0.2)
-        _wait_listening(port, workers if workers > 1 and worker_pool.available() else 1)
         load = _wrk if shutil.which("wrk") else _httpx
         load(url, 2 if quick else 5, connections)
         rss_warm = _tree_rss_mb(server.pid)

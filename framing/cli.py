@@ -260,14 +260,6 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
-    shared_socket: Annotated[
-        bool,
-        typer.Option(
-            "--shared-socket",
-            help="With several workers: uvicorn's own supervisor and one shared listening socket, "
-            "instead of a SO_REUSEPORT socket per worker (Linux).",
-        ),
-    ] = False,
 ):
     """Run the HTTP service (FastAPI under uvicorn); open http://HOST:PORT/ for the web page."""
     import os
@@ -292,23 +284,6 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="framing-metrics-")
     typer.echo(f"serving {store} on http://{host}:{port}/ with {workers} worker(s)", err=True)
-    from framing.service import workers as worker_pool
-
-    if workers > 1 and not shared_socket and worker_pool.available():
-        # one SO_REUSEPORT socket per worker: connections spread by the kernel (see service/workers.py)
-        config = dict(
-            app="framing.service.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            log_level=log_level,
-            access_log=False,
-        )
-        try:
-            sockets = worker_pool.bind(host, port, workers)
-        except OSError as exc:
-            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(worker_pool.run(config, sockets))
     uvicorn.run(
         "framing.service.app:create_app",
         factory=True,
