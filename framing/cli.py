@@ -189,14 +189,12 @@ def score(
     model: ModelOption = None,
     explain: Annotated[
         int,
-        typer.Option(
-            help="Also list the N features that pushed each head most, and who speaks in the paragraph (attributions)."
-        ),
+        typer.Option(help="Also list the N features that pushed each head most, and the attributions in words."),
     ] = 0,
     context: Annotated[
         Path | None,
         typer.Option(
-            help="A text file with the article's paragraphs before this one: adds attributions, with pronouns "
+            help="A text file with the article's paragraphs before this one: pronouns in the attributions are "
             "resolved to speakers named there."
         ),
     ] = None,
@@ -349,11 +347,20 @@ def score_folder(
         bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Start the output over instead of resuming it.")] = False,
+    attributions: Annotated[
+        bool,
+        typer.Option(
+            help="Rows also carry who speaks, for which side, blaming whom, each paragraph read with its "
+            "article's earlier paragraphs (pronouns resolved to speakers named there); slower."
+        ),
+    ] = False,
 ):
     """Score every article under DIR, one row per paragraph; resumable, broken files reported and skipped."""
     from framing.service.batch_cli import score_folder_main
 
-    raise typer.Exit(score_folder_main(folder, out, sides, model, jobs, engine, scheduler, progress, overwrite))
+    raise typer.Exit(
+        score_folder_main(folder, out, sides, model, jobs, engine, scheduler, progress, overwrite, attributions)
+    )
 
 
 @app.command()

@@ -486,14 +486,18 @@ def read_context(context) -> Context:
     return reader.current()
 
 
-def article_attributions(analysed, sides) -> list[list[dict]]:
-    """Each paragraph's ``attributions`` with the article's earlier paragraphs as its context:
-    ``analysed`` holds one article's paragraphs in order; the same as scoring paragraph k with
-    paragraphs 0..k-1 as ``context``, in one pass."""
+def article_attributions(analysed, sides, article_starts: list[int] | None = None) -> list[list[dict]]:
+    """Each paragraph's ``attributions`` with its article's earlier paragraphs as its context: the
+    same as scoring paragraph k with paragraphs 0..k-1 as ``context``, in one pass. ``analysed``
+    holds one article's paragraphs in order, or several articles' one after another, each
+    starting at a paragraph index in ``article_starts``."""
+    new_article = set(article_starts or ())
     reader = ContextReader()
     find = attributor().statements
     out = []
-    for paragraph in _paragraphs(analysed):
+    for k, paragraph in enumerate(_paragraphs(analysed)):
+        if k in new_article:
+            reader = ContextReader()
         context = reader.current()
         if paragraph is None:
             out.append([])

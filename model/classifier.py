@@ -199,11 +199,13 @@ class FramingClassifier(Params):
         model_version: str = "",
         explain_top: int = 0,
         context: list[str] | None = None,
+        attributions: bool = True,
     ) -> list[dict]:
-        """One contract result per text; ``explain_top`` > 0 adds the features that pushed each head and
-        the text's ``attributions`` (who speaks, for which side, blaming whom: ``model.attribution``);
-        ``context`` (the article's paragraphs before these texts) adds them too, with pronouns
-        resolved to speakers named there."""
+        """One contract result per text, with its ``attributions`` (who speaks, for which side, blaming
+        whom: ``model.attribution``; ``attributions=False`` leaves them out, for callers that find
+        them per article). ``explain_top`` > 0 adds the features that pushed each head and the
+        attributions in words; ``context`` (the article's paragraphs before these texts) resolves
+        pronouns to speakers named there."""
         if not texts:
             return []
         analysed = analyse_batch(texts, sides)
@@ -214,7 +216,7 @@ class FramingClassifier(Params):
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
-        if explain_top or context is not None:
+        if attributions or explain_top or context is not None:
             add_attributions(results, analysed, sides, analyse_batch(context, sides) if context else None)
         if explain_top and self.direction_ and self.loaded_:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")

@@ -132,10 +132,12 @@ def score_grouped(
     explain_top: int = 0,
     batch: int = 0,
     context: list[str] | None = None,
+    attributions: bool = True,
 ) -> list[dict]:
     """Score each text with its own sides (texts sharing sides in one call, or calls of at most
     ``batch``); a text whose sides are None (no known side named) answers direction ``none``
-    with a warning, read with ``fallback`` for its loaded labels."""
+    with a warning, read with ``fallback`` for its loaded labels. ``attributions=False``: results
+    without them (score-folder finds them per article, with the article's earlier paragraphs)."""
     results: list[dict | None] = [None] * len(texts)
     groups: dict[int, list[int]] = {}
     for k, sides in enumerate(chosen):
@@ -143,7 +145,7 @@ def score_grouped(
     for rows in groups.values():
         sides = chosen[rows[0]] or fallback
         group = [texts[k] for k in rows]
-        scored = _in_calls(classifier, group, sides, version, explain_top, batch, context)
+        scored = _in_calls(classifier, group, sides, version, explain_top, batch, context, attributions)
         for k, result in zip(rows, scored):
             result["sides"] = _describe(sides, detected[k])
             if chosen[k] is None:
@@ -160,15 +162,21 @@ def _in_calls(
     explain_top: int,
     batch: int,
     context: list[str] | None = None,
+    attributions: bool = True,
 ) -> list[dict]:
     """Score in calls of at most ``batch`` paragraphs (0: one call), evenly sized (no small last call)."""
     if not batch or len(texts) <= batch:
-        return classifier.score(texts, sides, version, explain_top=explain_top, context=context)
+        return classifier.score(
+            texts, sides, version, explain_top=explain_top, context=context, attributions=attributions
+        )
     calls = -(-len(texts) // batch)
     size = -(-len(texts) // calls)
     results: list[dict] = []
     for i in range(0, len(texts), size):
-        results.extend(classifier.score(texts[i : i + size], sides, version, explain_top=explain_top))
+        part = texts[i : i + size]
+        results.extend(
+            classifier.score(part, sides, version, explain_top=explain_top, context=context, attributions=attributions)
+        )
     return results
 
 

@@ -185,6 +185,7 @@ def score_folder(
     scheduler: str | None = None,
     progress: bool | None = None,
     overwrite: bool = False,
+    attributions: bool = False,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     max_article_bytes: int = readers.DEFAULT_MAX_BYTES,
     progress_interval: float = 10.0,
@@ -195,8 +196,10 @@ def score_folder(
     ``jobs`` <= 0 means all cores. ``engine`` is ``local`` (worker processes on this machine) or
     ``dask`` (the cluster at ``scheduler``, or a local Dask cluster of ``jobs`` workers if none is
     given). ``progress``: None shows a bar on a terminal and plain lines otherwise, True a bar,
-    False nothing. Raises ``BatchError`` (bad arguments, an output that cannot be resumed, write
-    failures) and ``ModelStoreError`` (no usable model).
+    False nothing. ``attributions``: rows also carry who speaks and whom they blame, each
+    paragraph read with its article's earlier paragraphs as context. Raises ``BatchError`` (bad
+    arguments, an output that cannot be resumed, write failures) and ``ModelStoreError`` (no
+    usable model).
     """
     started = time.monotonic()
     folder, out = Path(folder), Path(out)
@@ -221,13 +224,13 @@ def score_folder(
     store = store_dir(model_dir).resolve()
     version = current_version(store)
     verify(store, version)
-    job = Job(str(store), version, sides.to_dict() if sides is not None else None, fmt)
+    job = Job(str(store), version, sides.to_dict() if sides is not None else None, fmt, attributions=attributions)
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(f"cannot create the folder of {out}: {exc.strerror or exc}", 1) from None
-    output = Output(out, fmt, job.directions, version, overwrite)
+    output = Output(out, fmt, job.directions, version, overwrite, attributions)
     errors = Errors(errors_path(out), fmt)
     summary = FolderSummary(
         folder, out, errors.path, engine, 1, version, resumed_rows=output.resumed_rows, cut_bytes=output.cut

@@ -33,11 +33,12 @@ def score_folder_main(
     scheduler: str | None = None,
     progress: bool | None = None,
     overwrite: bool = False,
+    attributions: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
     """``framing score-folder DIR --out FILE [--sides F] [--model DIR] [--jobs N] [--engine local|dask]
-    [--scheduler ADDRESS] [--progress/--no-progress] [--overwrite]``."""
+    [--scheduler ADDRESS] [--progress/--no-progress] [--overwrite] [--attributions]``."""
     from framing.service.batch import BatchError, score_folder
 
     stdout = stdout or sys.stdout
@@ -58,6 +59,7 @@ def score_folder_main(
             scheduler=scheduler,
             progress=progress,
             overwrite=overwrite,
+            attributions=attributions,
             stream=stderr,
         )
     except BatchError as exc:

@@ -36,13 +36,13 @@ class ScoreRequest(BaseModel):
         ge=0,
         le=50,
         description="How many pushing features to list per head (0: none); "
-        "with explanations the result carries attributions.",
+        "with explanations the attributions are also said in words.",
     )
     context: list[str] | None = Field(
         default=None,
         max_length=MAX_CONTEXT,
-        description="The article's paragraphs before this one, in order: the result "
-        "carries attributions, a pronoun resolved to a speaker named there.",
+        description="The article's paragraphs before this one, in order: a pronoun in the "
+        "paragraph is resolved to a speaker named there.",
     )
 
 
@@ -138,7 +138,8 @@ class ScoreResult(BaseModel):
     warning: str | None = None
     too_short: bool | None = Field(default=None, description="True when the paragraph has too few words to judge.")
     attributions: list[Attribution] | None = Field(
-        default=None, description="Who speaks, for which side, blaming whom (with explain or context)."
+        default=None,
+        description="Who speaks, for which side, blaming whom (in score-folder rows only with --attributions).",
     )
     explanation: Explanation | None = None
 

@@ -79,7 +79,7 @@ def test_score_cli_explains_with_attributions_and_reads_context(tmp_path, shippe
     assert result["attributions"][0]["speaker"]["text"] == "Mujahid"
     assert result["explanation"]["said"] == ["Mujahid (afghanistan) blames pakistan"]
     plain = json.loads(runner.invoke(app, ["score", "--model", str(shipped_store), MUJAHID]).output)
-    assert "attributions" not in plain  # attributions come with explanations or context
+    assert plain["attributions"] == result["attributions"] and "explanation" not in plain  # always attributed
     (tmp_path / "before.txt").write_text(MUJAHID + "\n", encoding="utf-8")
     done = runner.invoke(
         app, ["score", "--model", str(shipped_store), "--context", str(tmp_path / "before.txt"), HE_ADDED]
@@ -119,10 +119,15 @@ def test_a_whole_article_in_one_pass_reads_each_paragraph_with_all_before_it_as_
     from tests.conftest import SEEDS
 
     sides = default_sides()
+    together, starts, separately = [], [], []
     for path in sorted(SEEDS.glob("*.txt")):
         paragraphs = [p.text for p in split_paragraphs(path.read_text(encoding="utf-8"))]
         one_pass = article_attributions(analyse_batch(paragraphs, sides), sides)
         assert one_pass == [attributions(text, sides, paragraphs[:k]) for k, text in enumerate(paragraphs)]
+        starts.append(len(together))
+        together += paragraphs
+        separately += one_pass
+    assert article_attributions(analyse_batch(together, sides), sides, starts) == separately
     article = [MUJAHID, HE_ADDED]
     found = article_attributions(analyse_batch(article, sides), sides)
     assert found[1][0]["speaker"]["text"] == "Mujahid" and found[1][0]["speaker"]["side"] == "afghanistan"

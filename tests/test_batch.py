@@ -661,3 +661,41 @@ def test_the_report_covers_one_dispute_and_names_the_others(tmp_path, store):
     assert "india (A) and pakistan (B)" in (tmp_path / "i.html").read_text()
     with pytest.raises(ReportError, match="no paragraphs of dispute 'nowhere'.*india-pakistan"):
         write_report(out, tmp_path / "n.html", dispute="nowhere")
+
+
+def test_attributions_read_each_paragraph_with_its_article_before_it(tmp_path, store):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "talks.txt").write_text(
+        "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
+        "to the Afghan government,\u201d Mujahid wrote.\n\n"
+        "He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
+        "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators.\n",
+        encoding="utf-8",
+    )
+    plain = score_folder(folder, tmp_path / "plain.jsonl", model_dir=store, jobs=1, progress=False)
+    assert plain.paragraphs == 2 and all("attributions" not in r for r in read_rows(tmp_path / "plain.jsonl"))
+
+    for name in ("with.jsonl", "with.csv"):
+        score_folder(folder, tmp_path / name, model_dir=store, jobs=1, progress=False, attributions=True)
+        first, second = read_rows(tmp_path / name)
+        assert [a["speaker"]["text"] for a in first["attributions"]] == ["Mujahid"]
+        speaker = second["attributions"][0]["speaker"]
+        assert speaker["text"] == "Mujahid" and speaker["side"] == "afghanistan"
+        assert second["text"][speaker["start"] : speaker["end"]] == "He"
+        assert second["attributions"][0]["targets"] == ["pakistan"]
+    with open(tmp_path / "with.csv", encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle)) == row_format.csv_columns(row_format.GENERIC_DIRECTIONS, attributions=True)
+
+    for name in ("plain.jsonl", "with.csv"):
+        code = score_folder_main(
+            folder,
+            tmp_path / name,
+            model=store,
+            jobs=1,
+            progress=False,
+            attributions=name == "plain.jsonl",
+            stdout=io.StringIO(),
+            stderr=(err := io.StringIO()),
+        )
+        assert code == 2 and "--attributions" in err.getvalue() and "--overwrite" in err.getvalue()

@@ -34,8 +34,8 @@ def key_id(path: str, line: int | None) -> bytes:
 class _Groups:
     """Consecutive rows of one article; finds complete articles and where an unfinished tail starts."""
 
-    def __init__(self, name: str, version: str, directions: tuple[str, ...]):
-        self.name, self.version, self.directions = name, version, directions
+    def __init__(self, name: str, version: str, directions: tuple[str, ...], attributions: bool = False):
+        self.name, self.version, self.directions, self.attributions = name, version, directions, attributions
         self.done: dict[bytes, bytes] = {}
         self.rows = 0
         self.key = None
@@ -73,6 +73,11 @@ class _Groups:
             raise BatchError(
                 f"{self.name} was scored with other sides ({', '.join(probabilities)}), not "
                 f"{', '.join(self.directions)}; write to a new --out, or pass --overwrite"
+            )
+        if ("attributions" in row) != self.attributions:
+            raise BatchError(
+                f"{self.name} was scored {'without' if self.attributions else 'with'} --attributions; "
+                "write to a new --out, or pass --overwrite"
             )
         key = (path, line, digest)
         if key != self.key:
@@ -166,6 +171,11 @@ def _scan_csv(path: Path, groups: _Groups, columns: list[str]) -> int | None:
         cells = _parse_csv_record(data) if complete else None
         if cells != columns:
             text = data.decode("utf-8", "replace").rstrip("\r\n")
+            if cells and [c for c in cells if c != "attributions"] == [c for c in columns if c != "attributions"]:
+                raise BatchError(
+                    f"{path} was scored {'without' if groups.attributions else 'with'} --attributions; "
+                    "write to a new --out, or pass --overwrite"
+                )
             if not complete and ",".join(columns).startswith(text):
                 return None
             found = directions_of_columns(cells or [])
@@ -203,11 +213,19 @@ def _scan_csv(path: Path, groups: _Groups, columns: list[str]) -> int | None:
 class Output:
     """The output file: scanned for resuming, cut back to its last complete article, appended to."""
 
-    def __init__(self, path: Path, fmt: str, directions: tuple[str, ...], version: str, overwrite: bool):
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        directions: tuple[str, ...],
+        version: str,
+        overwrite: bool,
+        attributions: bool = False,
+    ):
         self.path, self.fmt = path, fmt
-        self.columns = csv_columns(directions)
+        self.columns = csv_columns(directions, attributions)
         self.cut = 0
-        groups = _Groups(str(path), version, directions)
+        groups = _Groups(str(path), version, directions, attributions)
         fresh = overwrite or not path.exists() or path.stat().st_size == 0
         if not fresh:
             if not path.is_file():

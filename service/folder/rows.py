@@ -36,10 +36,10 @@ def errors_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.errors{out.suffix}")
 
 
-def csv_columns(directions: tuple[str, ...]) -> list[str]:
+def csv_columns(directions: tuple[str, ...], attributions: bool = False) -> list[str]:
     """The CSV header: probability columns named by the sides' directions when every article is
     read with the same sides, else by ``GENERIC_DIRECTIONS`` (each row's ``sides.a`` and ``sides.b``
-    say who A and B are)."""
+    say who A and B are); with ``attributions``, a last column of them as JSON."""
     return (
         list(ROW_FIELDS)
         + ["direction.label"]
@@ -48,6 +48,7 @@ def csv_columns(directions: tuple[str, ...]) -> list[str]:
         + [f"loaded.probabilities.{name}" for name in LOADED_LABELS]
         + ["loaded.spans", "lean", "framing_score", "model_version", "too_short", "warning"]
         + list(SIDES_FIELDS)
+        + (["attributions"] if attributions else [])
     )
 
 
@@ -87,6 +88,8 @@ def flatten(row: dict, directions: tuple[str, ...]) -> list[str]:
     ]
     sides = row["sides"]
     cells += [sides["dispute"], sides["names"][0], sides["names"][1], "true" if sides["detected"] else "false"]
+    if "attributions" in row:
+        cells.append(json.dumps(row["attributions"], ensure_ascii=False, separators=(",", ":")))
     return cells
 
 
@@ -133,6 +136,7 @@ def unflatten(record: dict[str, str], directions: tuple[str, ...]) -> dict:
         **({"too_short": True} if record.get("too_short") == "true" else {}),
         **({"warning": record["warning"]} if record.get("warning") else {}),
         "sides": {"dispute": record["sides.dispute"], "names": names, "detected": record["sides.detected"] == "true"},
+        **({"attributions": json.loads(record["attributions"])} if "attributions" in record else {}),
     }
 
 

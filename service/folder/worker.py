@@ -10,7 +10,9 @@ from pathlib import Path
 
 import orjson
 
+from framing.model.attribution import article_attributions
 from framing.model.disputes import Disputes, score_grouped
+from framing.model.features import analyse_batch
 from framing.model.paragraphs import split_paragraphs
 from framing.model.sides import Sides, SidesError, default_sides, sides_from_mapping
 from framing.model.store import ModelStoreError, load_version
@@ -36,6 +38,7 @@ class Job:
     sides: dict | None  # None: each article's folder settings, else the dispute its text names
     fmt: str
     batch: int = SCORE_BATCH
+    attributions: bool = False  # each paragraph's attributions, with its article's earlier paragraphs as context
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -150,10 +153,37 @@ def _score_articles(classifier, prepared: list, chosen: list, detected: list, jo
         per_text += [sides] * len(paragraphs)
         per_detected += [found] * len(paragraphs)
     fallback = _job_sides(job) or _disputes().default_sides()
-    results = score_grouped(classifier, texts, per_text, per_detected, job.version, fallback, batch=job.batch)
+    results = score_grouped(
+        classifier, texts, per_text, per_detected, job.version, fallback, batch=job.batch, attributions=False
+    )
     if len(results) != len(texts):
         raise RuntimeError(f"the model returned {len(results)} results for {len(texts)} paragraphs")
+    if job.attributions:
+        _add_attributions(results, prepared, [sides or fallback for sides in chosen])
     return results
+
+
+def _add_attributions(results: list[dict], prepared: list, sides_of: list[Sides]) -> None:
+    """Each result's attributions, read with its article's earlier paragraphs; articles that share
+    their sides are read in one batch."""
+    first, position = [], 0
+    for _, _, _, paragraphs in prepared:
+        first.append(position)
+        position += len(paragraphs)
+    groups: dict[int, list[int]] = {}
+    for k, sides in enumerate(sides_of):
+        groups.setdefault(id(sides), []).append(k)
+    for articles in groups.values():
+        sides = sides_of[articles[0]]
+        texts, rows, starts = [], [], []
+        for k in articles:
+            paragraphs = prepared[k][3]
+            starts.append(len(texts))
+            texts += [p.text for p in paragraphs]
+            rows += range(first[k], first[k] + len(paragraphs))
+        found = article_attributions(analyse_batch(texts, sides), sides, starts)
+        for row, attributions in zip(rows, found):
+            results[row]["attributions"] = attributions
 
 
 def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[Problem]]:
