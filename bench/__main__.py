@@ -314,6 +314,11 @@ def markdown(results: dict) -> str:
             lines.append(
                 f"| main-process memory, {first['text_mb']:.0f} MB folder → {last['text_mb']:.0f} MB folder (MB RSS) | {first['peak_rss_main_mb']:.0f} → {last['peak_rss_main_mb']:.0f} | flat | {_ratio(last['peak_rss_main_mb'], first['peak_rss_main_mb'])} |"
             )
+        at = fo.get("attributions")
+        if at:
+            lines.append(
+                f"| `score-folder --attributions` (each paragraph read with its article's earlier ones), {at['text_mb']:.0f} MB folder (MB/s; median of {at['repeats']} runs alternating with plain runs, slowest–fastest {at['mb_per_s_range'][0]:.2f}–{at['mb_per_s_range'][1]:.2f}; plain {at['plain_mb_per_s']:.2f}) | {at['mb_per_s']:.2f} | opt-in, no target | {_ratio(at['mb_per_s'], at['plain_mb_per_s'])} of plain |"
+            )
     elif fo:
         lines.append(f"| score-folder | {fo.get('skipped') or fo.get('error')} | | |")
     for rows, seconds in _get(tr, "seconds_by_rows", default={}).items():

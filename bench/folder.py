@@ -104,14 +104,16 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def _measure(folder: str, out: str, model_dir: str, jobs: int) -> dict:
+def _measure(folder: str, out: str, model_dir: str, jobs: int, attributions: bool = False) -> dict:
     """Runs in a child process: score the folder, report speed and peak memory."""
     import resource
 
     from framing.service.batch import score_folder
 
     started = time.perf_counter()
-    summary = score_folder(Path(folder), Path(out), model_dir=Path(model_dir), jobs=jobs, progress=False)
+    summary = score_folder(
+        Path(folder), Path(out), model_dir=Path(model_dir), jobs=jobs, progress=False, attributions=attributions
+    )
     seconds = time.perf_counter() - started
     # VmHWM, not ru_maxrss: ru_maxrss survives fork+exec and would report the parent's peak.
     main_rss = peak_rss_mb()
@@ -131,8 +133,9 @@ def _measure(folder: str, out: str, model_dir: str, jobs: int) -> dict:
     }
 
 
-def _measure_in_child(folder: Path, out: Path, store: Path, jobs: int) -> dict:
+def _measure_in_child(folder: Path, out: Path, store: Path, jobs: int, attributions: bool = False) -> dict:
     command = [sys.executable, "-m", "bench.folder", "--measure", str(folder), str(out), str(store), str(jobs)]
+    command += ["--attributions"] if attributions else []
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark run failed:\n{done.stderr[-3000:]}")
@@ -166,6 +169,8 @@ def run(
                 out = tmp_path / f"out-{i}.jsonl"
                 out.unlink(missing_ok=True)  # a fresh output each time, never a resumed one
                 measured.append(_measure_in_child(folder, out, store, jobs))
+            if i == 0:
+                attributed = _with_attributions(folder, tmp_path / "out-attributions.jsonl", store, jobs, repeats)
             measured.sort(key=lambda m: m["mb_per_s"])
             median = measured[len(measured) // 2]
             runs.append(
@@ -190,7 +195,31 @@ def run(
         "paragraphs_per_s": runs[-1]["paragraphs_per_s"],
         "peak_rss_main_mb": max(r["peak_rss_main_mb"] for r in runs),
         "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] for r in runs),
+        "attributions": attributed,
     }
+
+
+def _with_attributions(folder: Path, out: Path, store: Path, jobs: int, repeats: int) -> dict:
+    """score-folder --attributions against plain score-folder on the same folder, in alternating runs."""
+    plain, attributed = [], []
+    for _ in range(repeats):
+        for flag, into in ((True, attributed), (False, plain)):
+            out.unlink(missing_ok=True)
+            into.append(_measure_in_child(folder, out, store, jobs, flag)["mb_per_s"])
+    plain.sort(), attributed.sort()
+    middle = len(plain) // 2
+    return {
+        "text_mb": _measure_text_mb(folder),
+        "mb_per_s": attributed[middle],
+        "mb_per_s_range": [attributed[0], attributed[-1]],
+        "plain_mb_per_s": plain[middle],
+        "plain_mb_per_s_range": [plain[0], plain[-1]],
+        "repeats": repeats,
+    }
+
+
+def _measure_text_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*.txt")) / 1e6, 1)
 
 
 def main() -> None:
@@ -201,10 +230,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--repeats", type=int, help="runs per size (default 3; 1 with --quick)")
     parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--attributions", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         folder, out, store, jobs = args.measure
-        print(json.dumps(_measure(folder, out, store, int(jobs))))
+        print(json.dumps(_measure(folder, out, store, int(jobs), args.attributions)))
         return
     started = time.perf_counter()
     figures = run(args.quick, args.model, args.mb, args.jobs, args.repeats)
