@@ -457,25 +457,21 @@ class ContextReader:
             return Context(self.previous[0], None, context.names)
         return context
 
-    def read(self, paragraph, found: tuple | None = None) -> None:
-        """Take in one paragraph (a ``_paragraphs`` item). ``found``: ``Attributor.statements``' answer
-        for it, already computed with ``given`` as its last speaker, as ``(statements, passed_on, given)``."""
+    def read(self, paragraph) -> tuple[Context, list[Statement]]:
+        """Take in one paragraph (a ``_paragraphs`` item, None for one with nothing to attribute);
+        returns the context it was read with and its statements."""
+        context = self.current()
         if paragraph is None:
-            return
+            return context, []
         tokens, text, starts, ends, party = paragraph
         _learn_names(tokens, text, starts, ends, self.context.names)
-        if found is None:
-            statements, self.previous = attributor().statements(tokens, text, starts, ends, party, self.previous)
-        else:
-            # Statements depend on the last speaker's side only, so the answer is this reader's too;
-            # the speaker passed on is the one found here, if any, else this reader's own.
-            statements, passed_on, given = found
-            if passed_on is not given:
-                self.previous = passed_on
-        for statement in statements:
+        given = (context.speaker, (0, 0)) if context.speaker else None
+        found, self.previous = attributor().statements(tokens, text, starts, ends, party, given)
+        for statement in found:
             first, last = statement.speaker_tokens
             if statement.speaker != OUTLET and last > first and tokens[first] not in PRONOUNS:
                 self.context = Context(statement.speaker, text[starts[first] : ends[last - 1]], self.context.names)
+        return context, found
 
 
 def read_context(context) -> Context:
@@ -493,20 +489,16 @@ def article_attributions(analysed, sides, article_starts: list[int] | None = Non
     starting at a paragraph index in ``article_starts``."""
     new_article = set(article_starts or ())
     reader = ContextReader()
-    find = attributor().statements
     out = []
     for k, paragraph in enumerate(_paragraphs(analysed)):
         if k in new_article:
             reader = ContextReader()
-        context = reader.current()
+        context, found = reader.read(paragraph)
         if paragraph is None:
             out.append([])
             continue
-        tokens, text, starts, ends, party = paragraph
-        given = (context.speaker, (0, 0)) if context.speaker else None
-        found, passed_on = find(tokens, text, starts, ends, party, given)
+        tokens, text, starts, ends, _ = paragraph
         out.append(describe([(f, tokens, text, starts, ends) for f in found], sides, context))
-        reader.read(paragraph, (found, passed_on, given))
     return out
 
 
