@@ -201,25 +201,21 @@ def run(
 
 def _with_attributions(folder: Path, out: Path, store: Path, jobs: int, repeats: int) -> dict:
     """score-folder --attributions against plain score-folder on the same folder, in alternating runs."""
-    plain, attributed = [], []
+    runs: dict[bool, list[dict]] = {True: [], False: []}
     for _ in range(repeats):
-        for flag, into in ((True, attributed), (False, plain)):
+        for flag in (True, False):
             out.unlink(missing_ok=True)
-            into.append(_measure_in_child(folder, out, store, jobs, flag)["mb_per_s"])
-    plain.sort(), attributed.sort()
+            runs[flag].append(_measure_in_child(folder, out, store, jobs, flag))
+    attributed, plain = (sorted(m["mb_per_s"] for m in runs[flag]) for flag in (True, False))
     middle = len(plain) // 2
     return {
-        "text_mb": _measure_text_mb(folder),
+        "text_mb": runs[True][0]["text_mb"],
         "mb_per_s": attributed[middle],
         "mb_per_s_range": [attributed[0], attributed[-1]],
         "plain_mb_per_s": plain[middle],
         "plain_mb_per_s_range": [plain[0], plain[-1]],
         "repeats": repeats,
     }
-
-
-def _measure_text_mb(folder: Path) -> float:
-    return round(sum(p.stat().st_size for p in folder.rglob("*.txt")) / 1e6, 1)
 
 
 def main() -> None:

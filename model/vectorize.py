@@ -34,7 +34,6 @@ class Batch:
     has not seen), looked up once per distinct word (``vocabulary_ids``)."""
 
     def __init__(self, analysed: Analysed, token_id: dict[str, int]):
-        self.analysed = analysed
         self.n = len(analysed)
         self.party = analysed.party
         self.vocabulary_ids = np.fromiter(
