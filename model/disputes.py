@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from framing.model.results import framing_score, no_direction
-from framing.model.sides import DEFAULT_DISPUTE, Sides, SidesError, load_sides
+from framing.model.sides import DEFAULT_DISPUTE, Sides, SidesError, load_sides, rows_by_sides
 from framing.model.tokens import tokenize
 from framing.paths import SIDES_DIR
 
@@ -139,10 +139,7 @@ def score_grouped(
     with a warning, read with ``fallback`` for its loaded labels. ``attributions=False``: results
     without them (score-folder finds them per article, with the article's earlier paragraphs)."""
     results: list[dict | None] = [None] * len(texts)
-    groups: dict[int, list[int]] = {}
-    for k, sides in enumerate(chosen):
-        groups.setdefault(id(sides), []).append(k)
-    for rows in groups.values():
+    for rows in rows_by_sides(chosen):
         sides = chosen[rows[0]] or fallback
         group = [texts[k] for k in rows]
         scored = _in_calls(classifier, group, sides, version, explain_top, batch, context, attributions)

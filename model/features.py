@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from framing.model.quotes import party_flags
-from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides
+from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD, Sides, rows_by_sides
 from framing.model.tokens import index_words, tokenize
 
 _SIDE_SWAP = {SIDE_A: SIDE_B, SIDE_B: SIDE_A}
@@ -172,11 +172,8 @@ def analyse_batch(texts: list[str], sides: Sides) -> Analysed:
 def analyse_rows(texts: list[str], sides: list[Sides], batch: int = 768) -> Analysed:
     """Paragraphs each with its own sides (training rows), as one batch in their order: read in
     batches of up to ``batch`` paragraphs that share their sides."""
-    groups: dict[int, list[int]] = {}
-    for i, s in enumerate(sides):
-        groups.setdefault(id(s), []).append(i)
     parts, order = [], []
-    for rows in groups.values():
+    for rows in rows_by_sides(sides):
         for k in range(0, len(rows), batch):
             part = rows[k : k + batch]
             parts.append(analyse_batch([texts[i] for i in part], sides[part[0]]))

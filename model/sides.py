@@ -322,6 +322,15 @@ def default_sides() -> Sides:
     return load_sides(SIDES_DIR / f"{DEFAULT_DISPUTE}.toml")
 
 
+def rows_by_sides(sides_of_rows: list) -> list[list[int]]:
+    """Row indices grouped by the sides object each row is read with (the same object, as callers
+    share one per dispute; None rows together), groups in order of first appearance."""
+    groups: dict[int, list[int]] = {}
+    for row, sides in enumerate(sides_of_rows):
+        groups.setdefault(id(sides), []).append(row)
+    return list(groups.values())
+
+
 def sides_by_dispute(directory: Path = SIDES_DIR) -> dict[str, Sides]:
     """Every sides file in ``directory``, keyed by its dispute."""
     found = {}

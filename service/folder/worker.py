@@ -14,7 +14,7 @@ from framing.model.attribution import article_attributions
 from framing.model.disputes import Disputes, score_grouped
 from framing.model.features import analyse_batch
 from framing.model.paragraphs import split_paragraphs
-from framing.model.sides import Sides, SidesError, default_sides, sides_from_mapping
+from framing.model.sides import Sides, SidesError, default_sides, rows_by_sides, sides_from_mapping
 from framing.model.store import ModelStoreError, load_version
 from framing.service import readers
 from framing.service.folder.errors import WorkerModelError
@@ -170,10 +170,7 @@ def _add_attributions(results: list[dict], prepared: list, sides_of: list[Sides]
     for _, _, _, paragraphs in prepared:
         first.append(position)
         position += len(paragraphs)
-    groups: dict[int, list[int]] = {}
-    for k, sides in enumerate(sides_of):
-        groups.setdefault(id(sides), []).append(k)
-    for articles in groups.values():
+    for articles in rows_by_sides(sides_of):
         sides = sides_of[articles[0]]
         texts, rows, starts = [], [], []
         for k in articles:
