@@ -95,7 +95,9 @@ def _suggest(quick: bool) -> dict:
 
     if len(with_real_news()[0]) < 2:
         raise Unavailable("the real-news corpus is not there")
-    figures = simulate(seeds=1 if quick else 5, steps=(100,) if quick else (100, 200, 400), log=lambda _: None)
+    figures = simulate(
+        seeds=1 if quick else 5, steps=(100,) if quick else (100, 200, 400), log=lambda _: None, oracle=True
+    )
     figures.pop("runs")
     return figures
 
@@ -111,19 +113,28 @@ def _suggest_rows(figures: dict) -> list[str]:
         f"the other half ({figures['test']} paragraphs from outlets it never saw); {figures['seeds']} seeds, mean "
         f"(the first round is random for both). Before any real-news label: direction {start['direction']:.3f}, "
         f"loaded {start['loaded']:.3f}. Ranking options chosen on a split of the first half only "
-        "(`python -m framing.training.suggest --simulate --development`).",
+        "(`python -m framing.training.suggest --simulate --development`). The oracle peeks at the labels and "
+        "picks the paragraphs the current model gets wrong: what any ranking of the model's doubts could gain "
+        "(`--oracle`).",
         "",
-        "| labels | suggest: direction / loaded / mean | random: direction / loaded / mean | suggest − random (mean) |",
-        "|---|---|---|---|",
+        "| labels | suggest: direction / loaded / mean | random: direction / loaded / mean | suggest − random (mean) "
+        "| oracle: mean | oracle − random (mean) |",
+        "|---|---|---|---|---|---|",
     ]
     for step in figures["steps"]:
         a, b = figures["suggest"][str(step)], figures["random"][str(step)]
         lines.append(
             f"| {step} | {a['direction']:.3f} / {a['loaded']:.3f} / {a['mean']:.3f} (sd {a['mean_sd']:.3f}) | "
             f"{b['direction']:.3f} / {b['loaded']:.3f} / {b['mean']:.3f} (sd {b['mean_sd']:.3f}) | "
-            f"{a['mean'] - b['mean']:+.3f} |"
+            f"{a['mean'] - b['mean']:+.3f} | " + _oracle_cells(figures.get("oracle", {}).get(str(step)), b)
         )
     return lines
+
+
+def _oracle_cells(oracle: dict | None, random: dict) -> str:
+    if not oracle:
+        return "— | — |"
+    return f"{oracle['mean']:.3f} (sd {oracle['mean_sd']:.3f}) | {oracle['mean'] - random['mean']:+.3f} |"
 
 
 def _attribution_rows(figures: dict) -> list[str]:

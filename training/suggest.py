@@ -263,11 +263,18 @@ def development_half(outlet: str) -> bool:
 
 
 def simulate(
-    seeds: int = 5, steps=STEPS, jobs: int = 2, log=print, development: bool = False, options: dict | None = None
+    seeds: int = 5,
+    steps=STEPS,
+    jobs: int = 2,
+    log=print,
+    development: bool = False,
+    options: dict | None = None,
+    oracle: bool = False,
 ) -> dict:
     """Macro-F1 on unseen outlets after labelling ``steps`` paragraphs chosen by ``rank`` or at random.
     ``development``: both pool and test come from the half of the outlets that is never reported on
-    (split again by ``development_half``), for choosing ``rank``'s ``options``."""
+    (split again by ``development_half``), for choosing ``rank``'s ``options``. ``oracle`` adds a
+    third strategy that peeks at the labels (``_oracle_picks``): the headroom any ranking has."""
     from joblib import Parallel, delayed
 
     from framing.model.classifier import FramingClassifier
@@ -287,15 +294,16 @@ def simulate(
         pool = [i for i in pool if development_half(dataset.rows[i]["outlet"])]
         steps = tuple(s for s in steps if s < len(pool))
     options = {**RANK_OPTIONS, **(options or {})}
+    strategies = ("suggest", "random") + (("oracle",) if oracle else ())
     runs = [
         delayed(_run)(dataset, analysed, base, pool, test, strategy, seed, steps, options)
-        for strategy in ("suggest", "random")
+        for strategy in strategies
         for seed in range(seeds)
     ]
     started = time.perf_counter()
     done = Parallel(n_jobs=jobs)(runs)
     figures: dict = {"pool": len(pool), "test": len(test), "steps": list(steps), "seeds": seeds, "runs": done}
-    for strategy in ("suggest", "random"):
+    for strategy in strategies:
         mine = [r for r in done if r["strategy"] == strategy]
         figures[strategy] = {
             str(step): {
@@ -307,7 +315,7 @@ def simulate(
         }
     figures["start"] = done[0]["start"]
     figures["seconds"] = round(time.perf_counter() - started, 1)
-    log(json.dumps({k: figures[k] for k in ("start", "suggest", "random")}, indent=1))
+    log(json.dumps({k: figures[k] for k in ("start", *strategies)}, indent=1))
     return figures
 
 
@@ -324,6 +332,24 @@ def _scores(classifier, dataset, analysed, rows):
     return {"direction": round(d, 4), "loaded": round(l, 4), "mean": round((d + l) / 2, 4)}, direction_p, loaded_p
 
 
+def _oracle_picks(classifier, dataset, analysed, remaining: list[int], take: int, rng) -> list[int]:
+    """Peeks at the true labels: the paragraphs the current model gets wrong (both heads wrong
+    first, then one), in random order. No real queue can do better by uncertainty alone, so this
+    bounds what any ranking of the model's doubts can gain over random picks."""
+    from framing.model.classifier import DIRECTIONS, LOADED
+    from framing.model.results import direction_index
+
+    direction_p, loaded_p = classifier.predict_proba(analysed.take(remaining))
+    wrong = np.array(
+        [
+            (dataset.examples[i].direction != DIRECTIONS[d]) + (dataset.examples[i].loaded != LOADED[l])
+            for i, d, l in zip(remaining, direction_index(direction_p), loaded_p.argmax(1))
+        ]
+    )
+    order = np.lexsort((rng.random(len(remaining)), -wrong))
+    return [remaining[k] for k in order[:take]]
+
+
 def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
     from framing.model.classifier import FramingClassifier
     from framing.training.train import DEFAULT_PARAMS
@@ -335,7 +361,7 @@ def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, o
     start = None
     while len(chosen) < max(steps):
         rows = base + chosen
-        needed = strategy == "suggest" or len(chosen) in steps or start is None
+        needed = strategy != "random" or len(chosen) in steps or start is None
         classifier = (
             FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], analysed=analysed.take(rows))
             if needed
@@ -348,8 +374,10 @@ def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, o
             if len(chosen) in steps:
                 by_step[str(len(chosen))] = figures
         take = min(ROUND, max(steps) - len(chosen))
-        if strategy == "random" or not chosen:  # the first round is random for both: the seed's own start
+        if strategy == "random" or not chosen:  # the first round is random for all: the seed's own start
             picks = [remaining[k] for k in rng.choice(len(remaining), size=take, replace=False)]
+        elif strategy == "oracle":
+            picks = _oracle_picks(classifier, dataset, analysed, remaining, take, rng)
         else:
             direction_p, loaded_p = classifier.predict_proba(analysed.take(remaining))
             items = [
@@ -379,11 +407,14 @@ def main(argv=None) -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", help="write the figures as JSON here")
     parser.add_argument("--development", action="store_true", help="pool and test both from the unreported half")
+    parser.add_argument("--oracle", action="store_true", help="also pick the model's errors, peeking at the labels")
     parser.add_argument("--options", type=json.loads, default=None, help='rank options as JSON, e.g. {"typical": 1}')
     args = parser.parse_args(argv)
     if not args.simulate:
         parser.error("use --simulate (framing suggest makes a queue)")
-    figures = simulate(args.seeds, jobs=args.jobs, development=args.development, options=args.options)
+    figures = simulate(
+        args.seeds, jobs=args.jobs, development=args.development, options=args.options, oracle=args.oracle
+    )
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=1)
