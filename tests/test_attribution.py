@@ -131,3 +131,17 @@ def test_a_whole_article_in_one_pass_reads_each_paragraph_with_all_before_it_as_
     article = [MUJAHID, HE_ADDED]
     found = article_attributions(analyse_batch(article, sides), sides)
     assert found[1][0]["speaker"]["text"] == "Mujahid" and found[1][0]["speaker"]["side"] == "afghanistan"
+
+
+def test_a_second_reading_is_scored_against_the_first_as_the_model_is(tmp_path):
+    from framing.training.attribution_eval import LABELS_DIR, agreement
+
+    rows = [json.loads(line) for line in (LABELS_DIR / "seed.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = next(r for r in rows if r["attributions"])
+    first["attributions"][0]["side"] = "unknown" if first["attributions"][0]["side"] != "unknown" else "third"
+    (tmp_path / "seed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    figures = agreement(tmp_path)
+    same = figures["second_vs_first"]
+    assert same["recall"] == 1.0 and same["labelled"] >= 100
+    assert same["speaker_side"] == round((same["labelled"] - 1) / same["labelled"], 3)
+    assert figures["model_vs_first"]["recall"] < 1.0  # the model is scored on the same paragraphs

@@ -17,6 +17,11 @@ it); the figures reported are on the other files.
 
     python -m framing.training.attribution_eval [--files real-news-part2.jsonl ...]
     python -m framing.training.attribution_eval --direction-votes
+    python -m framing.training.attribution_eval --agreement
+
+``--agreement`` scores a second, independent reading of the same paragraphs
+(``labels/attributions/pass_b/``, same file names) against the first, exactly as the model is scored:
+the ceiling the speaker-side and target figures can be held to.
 
 ``--direction-votes`` measures whether the statements' blame votes (``blame_votes``: a side's
 statement that accuses, blames or condemns the other) improve the direction head on real news
@@ -87,6 +92,58 @@ def _same_name(found: str, labelled: str) -> bool:
 PRONOUN_WORDS = frozenset({"he", "she", "they", "it", "we", "i"})
 
 
+def compare(text: str, labels: list[dict], found: list[tuple[dict, list[tuple[int, int]]]], totals) -> None:
+    """Count, into ``totals``, how the attributions ``found`` (each with its speaker's mentions) match a
+    paragraph's labelled ones: labelled speakers, those matched, matched with the same side, with the
+    same targets, and found attributions that matched one."""
+    totals["found"] += len(found)
+    used = set()
+    for label in labels:
+        span = _labelled_span(text, label["speaker"], label.get("occurrence", 0)) if label["speaker"] else None
+        if span is None:
+            continue
+        totals["labelled"] += 1
+        match = next(
+            (
+                k
+                for k, (_, mentions) in enumerate(found)
+                if k not in used and any(a < span[1] and span[0] < b for a, b in mentions)
+            ),
+            None,
+        )
+        if match is None:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
+            match = next(
+                (
+                    k
+                    for k, (f, _) in enumerate(found)
+                    if k not in used and _same_name(f["speaker"]["text"], label["speaker"])
+                ),
+                None,
+            )
+        if match is None:
+            continue
+        used.add(match)
+        totals["matched"] += 1
+        attribution = found[match][0]
+        totals["side"] += attribution["speaker"]["side"] == label["side"]
+        totals["targets"] += set(attribution["targets"]) == set(label["targets"])
+    totals["found_matched"] += len(used)
+
+
+def _figures(totals) -> dict:
+    labelled = max(totals["labelled"], 1)
+    return {
+        "labelled": totals["labelled"],
+        "found": totals["found"],
+        "speaker_side": round(totals["side"] / labelled, 3),
+        "targets": round(totals["targets"] / labelled, 3),
+        "side_when_found": round(totals["side"] / max(totals["matched"], 1), 3),
+        "targets_when_found": round(totals["targets"] / max(totals["matched"], 1), 3),
+        "recall": round(totals["matched"] / labelled, 3),
+        "precision": round(totals["found_matched"] / max(totals["found"], 1), 3),
+    }
+
+
 def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
     paragraphs = _paragraphs(corpus)
     sides_of = {}
@@ -107,55 +164,12 @@ def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
             context = read_context(analyse_batch(context_texts, sides)) if context_texts else None
             found = merged(statements_of(analyse_batch([paragraph["text"]], sides), context)[0], sides, context)
             totals["paragraphs"] += 1
-            totals["found"] += len(found)
-            used = set()
-            for label in row["attributions"]:
-                span = (
-                    _labelled_span(paragraph["text"], label["speaker"], label.get("occurrence", 0))
-                    if label["speaker"]
-                    else None
-                )
-                if span is None:
-                    continue
-                totals["labelled"] += 1
-                match = next(
-                    (
-                        k
-                        for k, (_, mentions) in enumerate(found)
-                        if k not in used and any(a < span[1] and span[0] < b for a, b in mentions)
-                    ),
-                    None,
-                )
-                if match is None:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
-                    match = next(
-                        (
-                            k
-                            for k, (f, _) in enumerate(found)
-                            if k not in used and _same_name(f["speaker"]["text"], label["speaker"])
-                        ),
-                        None,
-                    )
-                if match is None:
-                    continue
-                used.add(match)
-                totals["matched"] += 1
-                attribution = found[match][0]
-                totals["side"] += attribution["speaker"]["side"] == label["side"]
-                totals["targets"] += set(attribution["targets"]) == set(label["targets"])
-            totals["found_matched"] += len(used)
-    labelled = max(totals["labelled"], 1)
+            compare(paragraph["text"], row["attributions"], found, totals)
     return {
         "files": [p.name for p in files],
         "paragraphs": totals["paragraphs"],
         "missing_text": missing,
-        "labelled": totals["labelled"],
-        "found": totals["found"],
-        "speaker_side": round(totals["side"] / labelled, 3),
-        "targets": round(totals["targets"] / labelled, 3),
-        "side_when_found": round(totals["side"] / max(totals["matched"], 1), 3),
-        "targets_when_found": round(totals["targets"] / max(totals["matched"], 1), 3),
-        "recall": round(totals["matched"] / labelled, 3),
-        "precision": round(totals["found_matched"] / max(totals["found"], 1), 3),
+        **_figures(totals),
     }
 
 
@@ -208,6 +222,57 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
     }
 
 
+SECOND_PASS = LABELS_DIR / "pass_b"
+
+
+def _as_found(text: str, labels: list[dict]) -> list[tuple[dict, list[tuple[int, int]]]]:
+    """Labelled attributions in the shape ``compare`` takes found ones in."""
+    out = []
+    for label in labels:
+        span = _labelled_span(text, label["speaker"], label.get("occurrence", 0)) if label["speaker"] else None
+        if span is not None:
+            out.append(
+                ({"speaker": {"text": label["speaker"], "side": label["side"]}, "targets": label["targets"]}, [span])
+            )
+    return out
+
+
+def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None) -> dict:
+    """How two independent readers agree, file by file where ``second_pass`` holds a second reading:
+    the second pass scored against the first exactly as the model is (and the model against each pass),
+    which says what the speaker-side and target figures can reach."""
+    paragraphs = _paragraphs(corpus)
+    sides_of = {}
+    totals = {key: collections.Counter() for key in ("second_vs_first", "model_vs_first", "model_vs_second")}
+    files = sorted(second_pass.glob("*.jsonl"))
+    for path in files:
+        first = {
+            row["id"]: row["attributions"]
+            for row in map(json.loads, (LABELS_DIR / path.name).read_text(encoding="utf-8").splitlines())
+        }
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            paragraph = paragraphs.get(row["id"])
+            if paragraph is None or row["id"] not in first:
+                continue
+            text, dispute = paragraph["text"], paragraph["dispute"]
+            if dispute not in sides_of:
+                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
+            context_texts = _context(paragraphs, paragraph)
+            context = read_context(analyse_batch(context_texts, sides_of[dispute])) if context_texts else None
+            found = merged(
+                statements_of(analyse_batch([text], sides_of[dispute]), context)[0], sides_of[dispute], context
+            )
+            compare(text, first[row["id"]], _as_found(text, row["attributions"]), totals["second_vs_first"])
+            compare(text, first[row["id"]], found, totals["model_vs_first"])
+            compare(text, row["attributions"], found, totals["model_vs_second"])
+            for counter in totals.values():
+                counter["paragraphs"] += 1
+    return {"files": [p.name for p in files]} | {
+        key: {"paragraphs": counter["paragraphs"], **_figures(counter)} for key, counter in totals.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -215,7 +280,11 @@ def main() -> None:
     )
     parser.add_argument("--corpus", type=Path, help="the real-news corpus folder (default: ../shared/real-news)")
     parser.add_argument("--direction-votes", action="store_true", help="measure the blame votes on the direction head")
+    parser.add_argument("--agreement", action="store_true", help="a second reading (pass_b/) against the first")
     args = parser.parse_args()
+    if args.agreement:
+        print(json.dumps(agreement(corpus=args.corpus), indent=1))
+        return
     if args.direction_votes:
         print(json.dumps(direction_votes(), indent=1))
         return
