@@ -39,15 +39,16 @@ from framing.model.sides import SIDE_A, SIDE_B, THIRD
 CUES = {
     "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
     "blame": "blamed blames blaming blame",
-    "deny": "denied denies denying deny rejected rejects rejecting dismissed dismisses dismissing refuted refutes",
+    "deny": "denied denies denying deny reject rejected rejects rejecting dismissed dismisses dismissing "
+    "refuted refutes",
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
     "slammed slams denounced denounces lambasted censured decried decries",
-    "warn": "warned warns warning threatened threatens vowed vows cautioned",
+    "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
     "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
     "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
     "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
     "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
-    "underscored reiterated lamented highlighted",
+    "underscored reiterated lamented highlighted echoed echoes",
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
 BLAMING = frozenset({"accuse", "blame", "condemn"})
@@ -277,16 +278,31 @@ class Attributor:
         for j in range(begin, min(last, begin + WINDOW)):
             token = tokens[j]
             if token in (SIDE_A, SIDE_B, THIRD):
-                return token, (j, j + 1), False
+                return token, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if token in PRONOUNS:
                 return self._resolve(j, previous)
             if token in ROLES:
-                return (
-                    self._resolve(j, previous) if j > begin and tokens[j - 1] == "the" else (UNKNOWN, (j, j + 1), False)
-                )
+                if j > begin and tokens[j - 1] == "the":
+                    return self._resolve(j, previous)
+                return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
+            if text[starts[j]].isupper() and tokens[j] != "the":
+                return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if j > begin and _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         return None
+
+    @staticmethod
+    def _title_end(tokens, text, starts, ends, j: int, last: int) -> int:
+        """Where a speaker named after the cue ends: through the title and name that follow its first
+        word ("said Russian Foreign Minister Sergey Lavrov", "according to Reuters")."""
+        k = j + 1
+        while (
+            k < last
+            and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("'s", "s"))
+            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+        ):
+            k += 1
+        return k
 
     def targets(self, tokens, speaker: str, first: int, last: int, skip: tuple[int, int]) -> tuple[str, ...]:
         named = {}

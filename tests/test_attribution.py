@@ -145,3 +145,12 @@ def test_a_second_reading_is_scored_against_the_first_as_the_model_is(tmp_path):
     assert same["recall"] == 1.0 and same["labelled"] >= 100
     assert same["speaker_side"] == round((same["labelled"] - 1) / same["labelled"], 3)
     assert figures["model_vs_first"]["recall"] < 1.0  # the model is scored on the same paragraphs
+
+
+def test_a_speaker_named_after_the_cue_keeps_the_whole_title_and_name():
+    sides = default_sides()
+    source = attributions("Pakistan closed the border crossing on Sunday, according to Reuters.", sides)
+    assert [a["speaker"]["text"] for a in source] == ["Reuters"]
+    passive = "The strike on Kabul was condemned by Russian Foreign Minister Sergey Lavrov on Monday."
+    found = attributions(passive, sides)
+    assert found[0]["speaker"]["text"] == "Russian Foreign Minister Sergey Lavrov" and found[0]["cue"] == "criticise"
