@@ -77,10 +77,13 @@ def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
 def _attribution() -> dict:
     """Speakers, their sides and whom they blame, against the attribution labels (``training.attribution_eval``):
     the held-out files, and the development file the rules were shaped on."""
-    from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, evaluate
+    from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, SECOND_PASS, agreement, evaluate
 
     held = sorted(p for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
-    return {"held_out": evaluate(held), "development": evaluate([LABELS_DIR / DEVELOPMENT])}
+    figures = {"held_out": evaluate(held), "development": evaluate([LABELS_DIR / DEVELOPMENT])}
+    if any(SECOND_PASS.glob("*.jsonl")):
+        figures["agreement"] = agreement()
+    return figures
 
 
 def _not_run(figures: dict) -> str:
@@ -159,6 +162,29 @@ def _attribution_rows(figures: dict) -> list[str]:
             f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
             f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | {f['precision']:.3f} |"
         )
+    agreement = figures.get("agreement")
+    if agreement:
+        lines += [
+            "",
+            "A second reader labelled " + ", ".join(agreement["files"]) + " again without seeing the first reading "
+            "(`labels/attributions/pass_b/`; `python -m framing.training.attribution_eval --agreement`). The second "
+            "reading scored against the first exactly as the model is: what the figures above can be held to.",
+            "",
+            "| compared | paragraphs | labelled speakers | speaker side | targets | speaker side when found "
+            "| targets when found | found (recall) | precision |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, title in (
+            ("second_vs_first", "second reader against the first"),
+            ("model_vs_first", "model against the first reader"),
+            ("model_vs_second", "model against the second reader"),
+        ):
+            f = agreement[name]
+            lines.append(
+                f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
+                f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | "
+                f"{f['precision']:.3f} |"
+            )
     return lines
 
 
