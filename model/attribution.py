@@ -11,6 +11,10 @@ are enough to find, with light rules in the manner of quote-attribution systems:
   take the last speaker named before them (in the paragraph or in the context given);
 - a sentence that is all quotation and follows a statement continues it (a quote split over
   sentences);
+- speakers the rules miss ("Residents of Chaman say ...", a name before a colon and a quote):
+  every phrase that could name one is rated by a small learned scorer (``model.speakers``,
+  fitted on ``labels/attributions/``), and those rated at or above its threshold speak too,
+  with the nearest cue;
 - the outlet's own sentences that name a side near negatively charged words are statements
   whose speaker is the outlet;
 - a statement's **targets**: the sides its content names, other than the speaker's own side;
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from framing.model import speakers
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
@@ -369,7 +374,15 @@ class Attributor:
                     )
                 )
                 made = True
-            if made:
+            learned = self._learned(tokens, text, starts, ends, party, first, last, found, previous)
+            for statement in learned:
+                if (
+                    statement.speaker_tokens[1] > statement.speaker_tokens[0] + 1
+                    or tokens[statement.speaker_tokens[0]] not in PRONOUNS | ROLES
+                ):
+                    previous = (statement.speaker, statement.speaker_tokens)
+            found += learned
+            if made or learned:
                 continue
             inside = party[first:last]
             if found and inside and all(inside) and found[-1].tokens[1] == first:
@@ -401,6 +414,42 @@ class Attributor:
                         )
                     )
         return found, previous
+
+    def _learned(self, tokens, text, starts, ends, party, first, last, found, previous) -> list[Statement]:
+        """Statements whose speakers the rules missed in sentence [first, last): candidates the learned
+        scorer (``model.speakers``) rates at or above its threshold, not overlapping a speaker found;
+        each takes the nearest cue after it (else before it, else "say")."""
+        scorer = speakers.scorer()
+        if scorer is None:
+            return []
+        taken = [s.speaker_tokens for s in found if s.tokens[0] < last and first < s.tokens[1]]
+        out = []
+        for a, b, names in speakers.candidates(
+            tokens, text, starts, ends, party, first, last, CUE_CLASS, ROLES, PRONOUNS, _CLAUSE_BREAK, taken
+        ):
+            if any(x < b and a < y for x, y in taken) or scorer.probability(names) < scorer.threshold:
+                continue
+            span = tokens[a:b]
+            who = next((t for t in span if t in SIDES), THIRD if THIRD in span else None)
+            if who is None:
+                bare = b - a == 1 and (span[0] in PRONOUNS or span[0] in ROLES)
+                who = (previous[0] if previous else UNKNOWN) if bare else UNKNOWN
+            cue_at = next((k for k in range(b, last) if tokens[k] in CUE_CLASS), None)
+            if cue_at is None:
+                cue_at = next((k for k in range(a - 1, first - 1, -1) if tokens[k] in CUE_CLASS), None)
+            out.append(
+                Statement(
+                    who,
+                    (a, b),
+                    CUE_CLASS[tokens[cue_at]] if cue_at is not None else "say",
+                    self.targets(tokens, who, first, last, (a, b)),
+                    (first, last),
+                    quoted=any(party[first:last]),
+                    content=_content(tokens, first, last, (a, b), cue_at),
+                )
+            )
+            taken.append((a, b))
+        return out
 
 
 _ATTRIBUTOR: Attributor | None = None

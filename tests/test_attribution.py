@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -154,3 +155,26 @@ def test_a_speaker_named_after_the_cue_keeps_the_whole_title_and_name():
     passive = "The strike on Kabul was condemned by Russian Foreign Minister Sergey Lavrov on Monday."
     found = attributions(passive, sides)
     assert found[0]["speaker"]["text"] == "Russian Foreign Minister Sergey Lavrov" and found[0]["cue"] == "criticise"
+
+
+def test_the_learned_scorer_finds_a_speaker_the_rules_miss():
+    from framing.model.speakers import scoring_with
+
+    text = "Residents of Chaman say Afghan forces opened fire first."
+    with scoring_with(None):
+        assert attributions(text, default_sides()) == []
+    found = attributions(text, default_sides())
+    assert [(a["speaker"]["text"], a["targets"]) for a in found] == [("Residents of Chaman", ["afghanistan"])]
+
+
+def test_the_shipped_speaker_weights_are_what_the_labels_give():
+    """model/speakers.json is plain JSON that refitting on labels/attributions/ reproduces exactly."""
+    from framing.model.speakers import WEIGHTS_FILE
+    from framing.training.real_news import CORPUS_FILE, default_corpus_dir
+    from framing.training.speakers import candidate_rows, fit, label_files
+
+    if not (default_corpus_dir() / CORPUS_FILE).is_file():
+        pytest.skip("the real-news corpus is not there")
+    rows = candidate_rows(label_files())
+    refit = fit([row for part in rows.values() for row in part]).to_data()
+    assert refit == json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))

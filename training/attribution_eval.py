@@ -144,33 +144,51 @@ def _figures(totals) -> dict:
     }
 
 
-def evaluate(files: list[Path], corpus: Path | None = None) -> dict:
+def evaluate(files: list[Path], corpus: Path | None = None, scorers: dict | None = None) -> dict:
+    """The figures of the module docstring on ``files``. Each file is read with the speaker scorer
+    ``scorers`` gives for its name (``training.speakers.cross_fitted``, the default: fitted without
+    that file; a name missing: the rules alone)."""
+    from framing.model.speakers import scoring_with
+    from framing.training.speakers import cross_fitted
+
+    scorers = cross_fitted(corpus=corpus) if scorers is None else scorers
     paragraphs = _paragraphs(corpus)
     sides_of = {}
     totals = collections.Counter()
     missing = 0
     for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            paragraph = paragraphs.get(row["id"])
-            if paragraph is None:
-                missing += 1
-                continue
-            dispute = paragraph["dispute"]
-            if dispute not in sides_of:
-                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
-            sides = sides_of[dispute]
-            context_texts = _context(paragraphs, paragraph)
-            context = read_context(analyse_batch(context_texts, sides)) if context_texts else None
-            found = merged(statements_of(analyse_batch([paragraph["text"]], sides), context)[0], sides, context)
-            totals["paragraphs"] += 1
-            compare(paragraph["text"], row["attributions"], found, totals)
+        with scoring_with(scorers.get(path.name)):
+            missing += _evaluate_file(path, paragraphs, sides_of, totals)
     return {
         "files": [p.name for p in files],
         "paragraphs": totals["paragraphs"],
         "missing_text": missing,
         **_figures(totals),
     }
+
+
+def _evaluate_file(path: Path, paragraphs: dict, sides_of: dict, totals) -> int:
+    """Count one label file into ``totals``; returns how many of its paragraphs had no text."""
+    missing = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        paragraph = paragraphs.get(row["id"])
+        if paragraph is None:
+            missing += 1
+            continue
+        dispute = paragraph["dispute"]
+        if dispute not in sides_of:
+            sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
+        totals["paragraphs"] += 1
+        compare(paragraph["text"], row["attributions"], _found(paragraphs, paragraph, sides_of[dispute]), totals)
+    return missing
+
+
+def _found(paragraphs: dict, paragraph: dict, sides) -> list:
+    """The attributions found in ``paragraph``, read with its article's paragraphs before it as context."""
+    context_texts = _context(paragraphs, paragraph)
+    context = read_context(analyse_batch(context_texts, sides)) if context_texts else None
+    return merged(statements_of(analyse_batch([paragraph["text"]], sides), context)[0], sides, context)
 
 
 def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0)) -> dict:
@@ -237,10 +255,14 @@ def _as_found(text: str, labels: list[dict]) -> list[tuple[dict, list[tuple[int,
     return out
 
 
-def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None) -> dict:
+def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None, scorers: dict | None = None) -> dict:
     """How two independent readers agree, file by file where ``second_pass`` holds a second reading:
-    the second pass scored against the first exactly as the model is (and the model against each pass),
-    which says what the speaker-side and target figures can reach."""
+    the second pass scored against the first exactly as the model is (and the model against each pass,
+    with ``scorers`` as in ``evaluate``), which says what the speaker-side and target figures can reach."""
+    from framing.model.speakers import scoring_with
+    from framing.training.speakers import cross_fitted
+
+    scorers = cross_fitted(corpus=corpus) if scorers is None else scorers
     paragraphs = _paragraphs(corpus)
     sides_of = {}
     totals = {key: collections.Counter() for key in ("second_vs_first", "model_vs_first", "model_vs_second")}
@@ -258,11 +280,8 @@ def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None) -> di
             text, dispute = paragraph["text"], paragraph["dispute"]
             if dispute not in sides_of:
                 sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
-            context_texts = _context(paragraphs, paragraph)
-            context = read_context(analyse_batch(context_texts, sides_of[dispute])) if context_texts else None
-            found = merged(
-                statements_of(analyse_batch([text], sides_of[dispute]), context)[0], sides_of[dispute], context
-            )
+            with scoring_with(scorers.get(path.name)):
+                found = _found(paragraphs, paragraph, sides_of[dispute])
             compare(text, first[row["id"]], _as_found(text, row["attributions"]), totals["second_vs_first"])
             compare(text, first[row["id"]], found, totals["model_vs_first"])
             compare(text, row["attributions"], found, totals["model_vs_second"])

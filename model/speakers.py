@@ -1,0 +1,177 @@
+"""Speakers the attribution rules miss: a small learned scorer over candidate phrases.
+
+The rules of ``model.attribution`` find a speaker next to a cue in a few fixed shapes and miss
+about a third of the speakers readers mark. Here every phrase that could name a speaker (a run
+of capitalised words, side mentions and role words, or a pronoun) is a **candidate**, described
+by a few dozen indicator features: what it is made of, the words and punctuation around it, the
+nearest cue word before and after it and how far, quotation marks, "according to", "by". A
+logistic regression fitted on ``labels/attributions/`` (``python -m framing.training.speakers``)
+gives each candidate the probability that it names a speaker; candidates at or above the stored
+threshold that the rules did not find become statements.
+
+The weights are plain JSON (``speakers.json`` beside this module: feature -> weight, the
+intercept, the threshold), so loading them runs no code. Features never name a side (a side
+mention is ``<side>``), so what is found swaps exactly with the sides.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from framing.model.sides import SIDE_A, SIDE_B, THIRD
+
+WEIGHTS_FILE = Path(__file__).resolve().parent / "speakers.json"
+SIDE_WORDS = frozenset({SIDE_A, SIDE_B})
+LINKS = ("of", "'s", "s")
+_QUOTE = re.compile(r"[”\"“’‘»«]")
+CUE_REACH = 6  # a cue this many words after the candidate ends, at most, counts as its own
+LATER_REACH = 16
+
+
+def candidates(
+    tokens, text, starts, ends, party, first: int, last: int, cue_class, roles, pronouns, clause_break, taken=()
+):
+    """The phrases of sentence [first, last) that could name a speaker, each as (a, b, feature names) for
+    tokens [a, b): a pronoun, or a run of capitalised words, side mentions and role words (joined by
+    "of" / "'s") within a clause; those overlapping a range in ``taken`` (speakers already found) are
+    passed over."""
+    gaps = [
+        text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, min(last + 1, len(tokens)))
+    ]
+
+    def namey(k: int) -> bool:
+        return tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in roles or text[starts[k]].isupper()
+
+    out = []
+    j = first
+    while j < last:
+        if tokens[j] in pronouns:
+            b = j + 1
+        elif namey(j):
+            b = j + 1
+            while b < last and (namey(b) or tokens[b] in LINKS) and not clause_break.search(gaps[b - first]):
+                b += 1
+            while b - 1 > j and tokens[b - 1] in LINKS:
+                b -= 1
+        else:
+            j += 1
+            continue
+        if not any(x < b and j < y for x, y in taken):
+            out.append((j, b, _features(tokens, gaps, party, first, last, j, b, cue_class, roles, pronouns)))
+        j = b
+    return out
+
+
+def _word(token: str) -> str:
+    return "<side>" if token in SIDE_WORDS else token
+
+
+def _features(tokens, gaps, party, first: int, last: int, a: int, b: int, cue_class, roles, pronouns) -> list[str]:
+    """The indicator features of candidate [a, b) in sentence [first, last) (``gaps[k - first]``: the text
+    before token k)."""
+    span = tokens[a:b]
+    head = span[0]
+    out = [f"n={min(b - a, 4)}", f"sentence_start={a == first}", f"in_quote={any(party[a:b])}"]
+    if any(t in SIDE_WORDS for t in span):
+        out.append("has_side")
+    if THIRD in span:
+        out.append("has_third")
+    out += [f"role={t}" for t in span if t in roles]
+    out.append(f"last_role={span[-1] in roles}")
+    if head in pronouns:
+        out.append(f"pronoun={head}")
+    kind = head if head in roles or head in pronouns else "<side>" if head in SIDE_WORDS or head == THIRD else "<name>"
+    out.append(f"first={kind}")
+    n = len(tokens)
+    before = _word(tokens[a - 1]) if a > 0 else "<s>"
+    after = _word(tokens[b]) if b < n else "</s>"
+    after2 = _word(tokens[b + 1]) if b + 1 < n else "</s>"
+    out += [f"prev={before}", f"next={after}", f"next2={after2}", f"prev_next={before}_{after}"]
+    if b < n:
+        between = gaps[b - first]
+        out += [f"comma_after={',' in between}", f"quote_after={bool(_QUOTE.search(between))}"]
+    if a > 0:
+        between = gaps[a - first]
+        out += [f"comma_before={',' in between}", f"quote_before={bool(_QUOTE.search(between))}"]
+    for d in range(CUE_REACH):
+        if b + d < n and tokens[b + d] in cue_class:
+            out += [f"cue_after={cue_class[tokens[b + d]]}", f"cue_after_d={d}"]
+            break
+    for d in range(1, 5):
+        if a - d >= 0 and tokens[a - d] in cue_class:
+            out += [f"cue_before={cue_class[tokens[a - d]]}", f"cue_before_d={d}"]
+            break
+    for d in range(min(LATER_REACH, last - b)):
+        if tokens[b + d] in cue_class:
+            out += [f"cue_later={cue_class[tokens[b + d]]}", f"cue_later_d={min(d // 3, 4)}"]
+            break
+    if a >= 2 and tokens[a - 2] == "according" and tokens[a - 1] == "to":
+        out.append("according_to")
+    if a >= 1 and tokens[a - 1] == "by":
+        out.append("by")
+    return out
+
+
+@dataclass
+class SpeakerScorer:
+    """Feature weights of a logistic regression, and the probability from which a candidate is a speaker."""
+
+    weights: dict[str, float]
+    intercept: float
+    threshold: float
+
+    def probability(self, names: list[str]) -> float:
+        weight = self.weights.get
+        z = self.intercept
+        for name in names:
+            z += weight(name, 0.0)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def to_data(self) -> dict:
+        return {"intercept": self.intercept, "threshold": self.threshold, "weights": self.weights}
+
+    @classmethod
+    def from_data(cls, data: dict) -> SpeakerScorer:
+        return cls(
+            {str(k): float(v) for k, v in data["weights"].items()}, float(data["intercept"]), float(data["threshold"])
+        )
+
+    def save(self, path: Path = WEIGHTS_FILE) -> None:
+        """Write atomically, keys sorted, so that a retrain on the same labels gives the same file."""
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(self.to_data(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+
+_SHIPPED: list[SpeakerScorer | None] = []
+_OVERRIDES: list[SpeakerScorer | None] = []
+
+
+def scorer() -> SpeakerScorer | None:
+    """The scorer in use: the shipped one (read once), unless ``scoring_with`` says otherwise; None when
+    there is none (the rules alone)."""
+    if _OVERRIDES:
+        return _OVERRIDES[-1]
+    if not _SHIPPED:
+        _SHIPPED.append(
+            SpeakerScorer.from_data(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+            if WEIGHTS_FILE.is_file()
+            else None
+        )
+    return _SHIPPED[0]
+
+
+@contextmanager
+def scoring_with(found: SpeakerScorer | None):
+    """Find speakers with ``found`` inside the block (None: the rules alone), as the evaluation does with
+    scorers fitted without the labels it measures on."""
+    _OVERRIDES.append(found)
+    try:
+        yield
+    finally:
+        _OVERRIDES.pop()

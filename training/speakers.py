@@ -1,0 +1,128 @@
+"""Fit the learned speaker scorer (``model.speakers``) on the attribution labels.
+
+Every candidate phrase of every labelled paragraph (``labels/attributions/*.jsonl``, texts read
+at run time: seed rows from ``labels/seed.jsonl``, real news from the corpus) is an example,
+positive when it overlaps a labelled speaker. A logistic regression over the candidates'
+indicator features gives the weights; ``model/speakers.json`` holds them as plain JSON.
+
+The threshold (``THRESHOLD``) was chosen on the development file (``real-news-part1.jsonl``)
+with scorers fitted without it: the highest speaker-side figure whose precision stays at or
+above 0.70 (``--thresholds`` prints that table again). Figures reported on the other files use
+scorers fitted without the file measured (``cross_fitted``), so no paragraph is measured by
+weights that saw its labels.
+
+    python -m framing.training.speakers              (fit on every label file, write model/speakers.json)
+    python -m framing.training.speakers --thresholds (the development file's figures by threshold)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from framing.model import speakers
+from framing.model.attribution import _CLAUSE_BREAK, CUE_CLASS, PRONOUNS, ROLES, _paragraphs, _sentences
+from framing.model.features import analyse_batch
+from framing.model.sides import load_sides
+from framing.paths import SIDES_DIR
+
+THRESHOLD = 0.4
+C = 1.0
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+
+
+def label_files(labels_dir: Path | None = None) -> list[Path]:
+    from framing.training.attribution_eval import LABELS_DIR
+
+    return sorted((labels_dir or LABELS_DIR).glob("*.jsonl"))
+
+
+def candidate_rows(files: list[Path], corpus: Path | None = None) -> dict[str, list[tuple[list[str], int]]]:
+    """Per label file, its candidates as (feature names, 1 if it overlaps a labelled speaker else 0)."""
+    from framing.training.attribution_eval import _labelled_span
+    from framing.training.attribution_eval import _paragraphs as paragraph_texts
+
+    paragraphs = paragraph_texts(corpus)
+    sides_of: dict = {}
+    out: dict[str, list[tuple[list[str], int]]] = {}
+    for path in files:
+        rows = out.setdefault(path.name, [])
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            paragraph = paragraphs.get(row["id"])
+            if paragraph is None:
+                continue
+            dispute = paragraph["dispute"]
+            if dispute not in sides_of:
+                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
+            found = next(_paragraphs(analyse_batch([paragraph["text"]], sides_of[dispute])))
+            if found is None:
+                continue
+            tokens, text, starts, ends, party = found
+            spans = [
+                _labelled_span(text, label["speaker"], label.get("occurrence", 0))
+                for label in row["attributions"]
+                if label["speaker"]
+            ]
+            spans = [span for span in spans if span is not None]
+            for first, last in _sentences(text, starts, ends):
+                for a, b, names in speakers.candidates(
+                    tokens, text, starts, ends, party, first, last, CUE_CLASS, ROLES, PRONOUNS, _CLAUSE_BREAK
+                ):
+                    hit = any(start < ends[b - 1] and starts[a] < end for start, end in spans)
+                    rows.append((names, int(hit)))
+    return out
+
+
+def fit(rows: list[tuple[list[str], int]], threshold: float = THRESHOLD, c: float = C) -> speakers.SpeakerScorer:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer()
+    X = vectorizer.fit_transform([dict.fromkeys(names, 1) for names, _ in rows])
+    model = LogisticRegression(C=c, max_iter=3000).fit(X, [y for _, y in rows])
+    weights = {
+        name: round(float(w), 6) for name, w in zip(vectorizer.get_feature_names_out(), model.coef_[0]) if w != 0.0
+    }
+    return speakers.SpeakerScorer(weights, round(float(model.intercept_[0]), 6), threshold)
+
+
+def cross_fitted(
+    files: list[Path] | None = None, threshold: float = THRESHOLD, corpus: Path | None = None
+) -> dict[str, speakers.SpeakerScorer]:
+    """Per label file, a scorer fitted on the other files only."""
+    rows = candidate_rows(files or label_files(), corpus)
+    return {name: fit([r for other, part in rows.items() if other != name for r in part], threshold) for name in rows}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--thresholds", action="store_true", help="the development file's figures by threshold")
+    parser.add_argument("--out", type=Path, default=speakers.WEIGHTS_FILE)
+    args = parser.parse_args(argv)
+    if args.thresholds:
+        from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, evaluate
+
+        for threshold in THRESHOLDS:
+            scorers = cross_fitted(threshold=threshold)
+            figures = evaluate([LABELS_DIR / DEVELOPMENT], scorers=scorers)
+            print(
+                json.dumps(
+                    {"threshold": threshold}
+                    | {k: figures[k] for k in ("speaker_side", "targets", "recall", "precision")}
+                )
+            )
+        return
+    rows = candidate_rows(label_files())
+    every = [r for part in rows.values() for r in part]
+    fitted = fit(every)
+    fitted.save(args.out)
+    print(
+        f"{len(every)} candidates ({sum(y for _, y in every)} speakers) from {len(rows)} label files; "
+        f"{len(fitted.weights)} weights -> {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
