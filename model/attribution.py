@@ -634,6 +634,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         first, last = statement.speaker_tokens
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
+            if side is None and tokens[first] not in PRONOUNS and text[starts[first]].isupper():
+                side = THIRD  # a name tied to neither side: readers call it a third party, almost never unknown
             if side is not None:
                 statement = replace(statement, speaker=side)
         start, end = starts[first], ends[last - 1]
