@@ -40,21 +40,21 @@ def candidates(
     tokens [a, b): a pronoun, or a run of capitalised words, side mentions and role words (joined by
     "of" / "'s") within a clause; those overlapping a range in ``taken`` (speakers already found) are
     passed over."""
-    gaps = [
-        text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, min(last + 1, len(tokens)))
+    end = min(last + 1, len(tokens))
+    gaps = [text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, end)]
+    namey = [
+        tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in roles or text[starts[k]].isupper()
+        for k in range(first, last)
     ]
-
-    def namey(k: int) -> bool:
-        return tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in roles or text[starts[k]].isupper()
-
     out = []
+    sentence = None
     j = first
     while j < last:
         if tokens[j] in pronouns:
             b = j + 1
-        elif namey(j):
+        elif namey[j - first]:
             b = j + 1
-            while b < last and (namey(b) or tokens[b] in LINKS) and not clause_break.search(gaps[b - first]):
+            while b < last and (namey[b - first] or tokens[b] in LINKS) and not clause_break.search(gaps[b - first]):
                 b += 1
             while b - 1 > j and tokens[b - 1] in LINKS:
                 b -= 1
@@ -62,54 +62,89 @@ def candidates(
             j += 1
             continue
         if not any(x < b and j < y for x, y in taken):
-            out.append((j, b, _features(tokens, gaps, party, first, last, j, b, cue_class, roles, pronouns)))
+            if sentence is None:
+                sentence = _Sentence(tokens, gaps, first, last, cue_class)
+            out.append((j, b, _features(tokens, sentence, party, first, last, j, b, cue_class, roles, pronouns)))
         j = b
     return out
+
+
+class _Sentence:
+    """What every candidate of a sentence reads: each gap's comma and quote mark, and the position of
+    the next cue word at or after each token and of the last one before it (``-1``: none near)."""
+
+    def __init__(self, tokens, gaps, first: int, last: int, cue_class):
+        self.comma = ["," in gap for gap in gaps]
+        self.quote = [bool(_QUOTE.search(gap)) for gap in gaps]
+        n = len(tokens)
+        self.first = first
+        reach = min(n, last + CUE_REACH)
+        self.next_cue = [n] * (reach - first + 1)
+        for k in range(reach - 1, first - 1, -1):
+            self.next_cue[k - first] = k if tokens[k] in cue_class else self.next_cue[k - first + 1]
+        self.last_cue = [-1] * (last - first)
+        previous = next((k for k in range(first - 1, max(first - 5, -1), -1) if tokens[k] in cue_class), -1)
+        for k in range(first, last):
+            self.last_cue[k - first] = previous
+            if tokens[k] in cue_class:
+                previous = k
+
+    def cue_from(self, k: int) -> int:
+        """The first cue word at or after token k (within reach of the sentence), else past the end."""
+        return self.next_cue[k - self.first] if k - self.first < len(self.next_cue) else 1 << 30
 
 
 def _word(token: str) -> str:
     return "<side>" if token in SIDE_WORDS else token
 
 
-def _features(tokens, gaps, party, first: int, last: int, a: int, b: int, cue_class, roles, pronouns) -> list[str]:
-    """The indicator features of candidate [a, b) in sentence [first, last) (``gaps[k - first]``: the text
-    before token k)."""
+_N = ("n=0", "n=1", "n=2", "n=3", "n=4")
+_BOOL = {
+    name: (f"{name}=False", f"{name}=True")
+    for name in (
+        "sentence_start",
+        "in_quote",
+        "last_role",
+        "comma_after",
+        "quote_after",
+        "comma_before",
+        "quote_before",
+    )
+}
+
+
+def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int, b: int, cue_class, roles, pronouns):
+    """The indicator features of candidate [a, b) in sentence [first, last)."""
     span = tokens[a:b]
     head = span[0]
-    out = [f"n={min(b - a, 4)}", f"sentence_start={a == first}", f"in_quote={any(party[a:b])}"]
+    out = [_N[min(b - a, 4)], _BOOL["sentence_start"][a == first], _BOOL["in_quote"][any(party[a:b])]]
     if any(t in SIDE_WORDS for t in span):
         out.append("has_side")
     if THIRD in span:
         out.append("has_third")
-    out += [f"role={t}" for t in span if t in roles]
-    out.append(f"last_role={span[-1] in roles}")
+    out += ["role=" + t for t in span if t in roles]
+    out.append(_BOOL["last_role"][span[-1] in roles])
     if head in pronouns:
-        out.append(f"pronoun={head}")
+        out.append("pronoun=" + head)
     kind = head if head in roles or head in pronouns else "<side>" if head in SIDE_WORDS or head == THIRD else "<name>"
-    out.append(f"first={kind}")
+    out.append("first=" + kind)
     n = len(tokens)
     before = _word(tokens[a - 1]) if a > 0 else "<s>"
     after = _word(tokens[b]) if b < n else "</s>"
     after2 = _word(tokens[b + 1]) if b + 1 < n else "</s>"
-    out += [f"prev={before}", f"next={after}", f"next2={after2}", f"prev_next={before}_{after}"]
+    out += ["prev=" + before, "next=" + after, "next2=" + after2, "prev_next=" + before + "_" + after]
     if b < n:
-        between = gaps[b - first]
-        out += [f"comma_after={',' in between}", f"quote_after={bool(_QUOTE.search(between))}"]
+        out += [_BOOL["comma_after"][sentence.comma[b - first]], _BOOL["quote_after"][sentence.quote[b - first]]]
     if a > 0:
-        between = gaps[a - first]
-        out += [f"comma_before={',' in between}", f"quote_before={bool(_QUOTE.search(between))}"]
-    for d in range(CUE_REACH):
-        if b + d < n and tokens[b + d] in cue_class:
-            out += [f"cue_after={cue_class[tokens[b + d]]}", f"cue_after_d={d}"]
-            break
-    for d in range(1, 5):
-        if a - d >= 0 and tokens[a - d] in cue_class:
-            out += [f"cue_before={cue_class[tokens[a - d]]}", f"cue_before_d={d}"]
-            break
-    for d in range(min(LATER_REACH, last - b)):
-        if tokens[b + d] in cue_class:
-            out += [f"cue_later={cue_class[tokens[b + d]]}", f"cue_later_d={min(d // 3, 4)}"]
-            break
+        out += [_BOOL["comma_before"][sentence.comma[a - first]], _BOOL["quote_before"][sentence.quote[a - first]]]
+    k = sentence.cue_from(b)
+    if k - b < CUE_REACH and k < n:
+        out += ["cue_after=" + cue_class[tokens[k]], f"cue_after_d={k - b}"]
+    before_cue = sentence.last_cue[a - first]
+    if before_cue >= 0 and a - before_cue <= 4:
+        out += ["cue_before=" + cue_class[tokens[before_cue]], f"cue_before_d={a - before_cue}"]
+    if k - b < min(LATER_REACH, last - b):
+        out += ["cue_later=" + cue_class[tokens[k]], f"cue_later_d={min((k - b) // 3, 4)}"]
     if a >= 2 and tokens[a - 2] == "according" and tokens[a - 1] == "to":
         out.append("according_to")
     if a >= 1 and tokens[a - 1] == "by":
