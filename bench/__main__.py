@@ -78,15 +78,17 @@ def _attribution() -> dict:
     """Speakers, their sides and whom they blame, against the attribution labels (``training.attribution_eval``):
     the held-out files, and the development file the rules were shaped on."""
     from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, SECOND_PASS, agreement, evaluate
+    from framing.training.speakers import cross_fitted
 
     held = sorted(p for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
+    scorers = cross_fitted()
     figures = {
-        "held_out": evaluate(held),
+        "held_out": evaluate(held, scorers=scorers),
         "held_out_rules_alone": evaluate(held, scorers={}),
-        "development": evaluate([LABELS_DIR / DEVELOPMENT]),
+        "development": evaluate([LABELS_DIR / DEVELOPMENT], scorers=scorers),
     }
     if any(SECOND_PASS.glob("*.jsonl")):
-        figures["agreement"] = agreement()
+        figures["agreement"] = agreement(scorers=scorers)
     return figures
 
 
