@@ -699,3 +699,28 @@ def test_attributions_read_each_paragraph_with_its_article_before_it(tmp_path, s
             stderr=(err := io.StringIO()),
         )
         assert code == 2 and "--attributions" in err.getvalue() and "--overwrite" in err.getvalue()
+
+
+def test_a_pool_that_breaks_while_a_chunk_is_sent_is_restarted_and_nothing_is_lost(
+    tmp_path, store, synthetic, monkeypatch
+):
+    """A worker can die between two chunks, so that sending the next one finds the pool broken (seen
+    once under load); that chunk is sent again to the restarted pool like the ones in flight."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from framing.service.folder import engines
+
+    inline = score_folder(synthetic, tmp_path / "inline.jsonl", model_dir=store, jobs=1, progress=False)
+    broken = []
+
+    class BreaksOnce(engines.ProcessPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            if fn is engines.score_chunk and not broken:
+                broken.append(fn)
+                raise BrokenProcessPool("a child process terminated abruptly")
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(engines, "ProcessPoolExecutor", BreaksOnce)
+    pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False, chunk_bytes=6000)
+    assert broken and pooled.articles == inline.articles and pooled.problem_count == 0
+    assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from framing.service.folder.errors import BatchError, WorkerModelError
@@ -85,7 +85,11 @@ class Pool:
 
     def submit(self, items):
         handle = _Handle(items)
-        handle.future = self.pool.submit(score_chunk, items, self.job)
+        try:
+            handle.future = self.pool.submit(score_chunk, items, self.job)
+        except BrokenProcessPool as exc:  # a worker died while this chunk was being sent: ``result`` restarts
+            handle.future = Future()
+            handle.future.set_exception(exc)
         self.inflight.append(handle)
         return handle
 
