@@ -27,7 +27,7 @@ from framing.model.features import analyse_batch
 from framing.model.sides import load_sides
 from framing.paths import SIDES_DIR
 
-THRESHOLD = 0.4
+THRESHOLD = 0.5
 C = 1.0
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
 
