@@ -39,8 +39,8 @@ from pathlib import Path
 
 from framing.model.attribution import merged, read_context, statements_of
 from framing.model.features import analyse_batch
-from framing.model.sides import load_sides
-from framing.paths import DEFAULT_LABELS, SIDES_DIR
+from framing.model.sides import sides_by_dispute
+from framing.paths import DEFAULT_LABELS
 from framing.training.real_news import CORPUS_FILE, default_corpus_dir
 
 LABELS_DIR = DEFAULT_LABELS / "attributions"
@@ -152,13 +152,12 @@ def evaluate(files: list[Path], corpus: Path | None = None, scorers: dict | None
     from framing.training.speakers import cross_fitted
 
     scorers = cross_fitted(corpus=corpus) if scorers is None else scorers
-    paragraphs = _paragraphs(corpus)
-    sides_of = {}
+    paragraphs, sides = _paragraphs(corpus), sides_by_dispute()
     totals = collections.Counter()
     missing = 0
     for path in files:
         with scoring_with(scorers.get(path.name)):
-            missing += _evaluate_file(path, paragraphs, sides_of, totals)
+            missing += _evaluate_file(path, paragraphs, sides, totals)
     return {
         "files": [p.name for p in files],
         "paragraphs": totals["paragraphs"],
@@ -167,20 +166,24 @@ def evaluate(files: list[Path], corpus: Path | None = None, scorers: dict | None
     }
 
 
-def _evaluate_file(path: Path, paragraphs: dict, sides_of: dict, totals) -> int:
-    """Count one label file into ``totals``; returns how many of its paragraphs had no text."""
-    missing = 0
+def labelled_rows(path: Path, paragraphs: dict, sides: dict):
+    """Each row of label file ``path`` with its paragraph (``_paragraphs``) and that paragraph's sides
+    (``sides``: ``sides_by_dispute()``); both None when the paragraph's text is not there."""
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         paragraph = paragraphs.get(row["id"])
+        yield row, paragraph, sides[paragraph["dispute"]] if paragraph else None
+
+
+def _evaluate_file(path: Path, paragraphs: dict, sides: dict, totals) -> int:
+    """Count one label file into ``totals``; returns how many of its paragraphs had no text."""
+    missing = 0
+    for row, paragraph, its_sides in labelled_rows(path, paragraphs, sides):
         if paragraph is None:
             missing += 1
             continue
-        dispute = paragraph["dispute"]
-        if dispute not in sides_of:
-            sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
         totals["paragraphs"] += 1
-        compare(paragraph["text"], row["attributions"], _found(paragraphs, paragraph, sides_of[dispute]), totals)
+        compare(paragraph["text"], row["attributions"], _found(paragraphs, paragraph, its_sides), totals)
     return missing
 
 
@@ -263,8 +266,7 @@ def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None, score
     from framing.training.speakers import cross_fitted
 
     scorers = cross_fitted(corpus=corpus) if scorers is None else scorers
-    paragraphs = _paragraphs(corpus)
-    sides_of = {}
+    paragraphs, sides = _paragraphs(corpus), sides_by_dispute()
     totals = {key: collections.Counter() for key in ("second_vs_first", "model_vs_first", "model_vs_second")}
     files = sorted(second_pass.glob("*.jsonl"))
     for path in files:
@@ -272,16 +274,12 @@ def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None, score
             row["id"]: row["attributions"]
             for row in map(json.loads, (LABELS_DIR / path.name).read_text(encoding="utf-8").splitlines())
         }
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            paragraph = paragraphs.get(row["id"])
+        for row, paragraph, its_sides in labelled_rows(path, paragraphs, sides):
             if paragraph is None or row["id"] not in first:
                 continue
-            text, dispute = paragraph["text"], paragraph["dispute"]
-            if dispute not in sides_of:
-                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
+            text = paragraph["text"]
             with scoring_with(scorers.get(path.name)):
-                found = _found(paragraphs, paragraph, sides_of[dispute])
+                found = _found(paragraphs, paragraph, its_sides)
             compare(text, first[row["id"]], _as_found(text, row["attributions"]), totals["second_vs_first"])
             compare(text, first[row["id"]], found, totals["model_vs_first"])
             compare(text, row["attributions"], found, totals["model_vs_second"])

@@ -24,8 +24,7 @@ from pathlib import Path
 from framing.model import speakers
 from framing.model.attribution import _CLAUSE_BREAK, CUE_CLASS, PRONOUNS, ROLES, _paragraphs, _sentences
 from framing.model.features import analyse_batch
-from framing.model.sides import load_sides
-from framing.paths import SIDES_DIR
+from framing.model.sides import sides_by_dispute
 
 THRESHOLD = 0.5
 C = 1.0
@@ -40,23 +39,17 @@ def label_files(labels_dir: Path | None = None) -> list[Path]:
 
 def candidate_rows(files: list[Path], corpus: Path | None = None) -> dict[str, list[tuple[list[str], int]]]:
     """Per label file, its candidates as (feature names, 1 if it overlaps a labelled speaker else 0)."""
-    from framing.training.attribution_eval import _labelled_span
+    from framing.training.attribution_eval import _labelled_span, labelled_rows
     from framing.training.attribution_eval import _paragraphs as paragraph_texts
 
-    paragraphs = paragraph_texts(corpus)
-    sides_of: dict = {}
+    paragraphs, sides = paragraph_texts(corpus), sides_by_dispute()
     out: dict[str, list[tuple[list[str], int]]] = {}
     for path in files:
         rows = out.setdefault(path.name, [])
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            paragraph = paragraphs.get(row["id"])
+        for row, paragraph, its_sides in labelled_rows(path, paragraphs, sides):
             if paragraph is None:
                 continue
-            dispute = paragraph["dispute"]
-            if dispute not in sides_of:
-                sides_of[dispute] = load_sides(SIDES_DIR / f"{dispute}.toml")
-            found = next(_paragraphs(analyse_batch([paragraph["text"]], sides_of[dispute])))
+            found = next(_paragraphs(analyse_batch([paragraph["text"]], its_sides)))
             if found is None:
                 continue
             tokens, text, starts, ends, party = found
