@@ -374,13 +374,7 @@ class Attributor:
                     )
                 )
                 made = True
-            learned = self._learned(tokens, text, starts, ends, party, first, last, found, previous)
-            for statement in learned:
-                if (
-                    statement.speaker_tokens[1] > statement.speaker_tokens[0] + 1
-                    or tokens[statement.speaker_tokens[0]] not in PRONOUNS | ROLES
-                ):
-                    previous = (statement.speaker, statement.speaker_tokens)
+            learned, previous = self._learned(tokens, text, starts, ends, party, first, last, found, previous)
             found += learned
             if made or learned:
                 continue
@@ -415,25 +409,31 @@ class Attributor:
                     )
         return found, previous
 
-    def _learned(self, tokens, text, starts, ends, party, first, last, found, previous) -> list[Statement]:
+    def _learned(
+        self, tokens, text, starts, ends, party, first, last, found, previous
+    ) -> tuple[list[Statement], tuple]:
         """Statements whose speakers the rules missed in sentence [first, last): candidates the learned
         scorer (``model.speakers``) rates at or above its threshold, not overlapping a speaker found;
-        each takes the nearest cue after it (else before it, else "say")."""
+        each takes the nearest cue after it (else before it, else "say"). Returns them and the last
+        speaker to pass on (the last one named here, as the rules pass theirs on, else ``previous``)."""
         scorer = speakers.scorer()
         if scorer is None:
-            return []
+            return [], previous
         taken = [s.speaker_tokens for s in found if s.tokens[0] < last and first < s.tokens[1]]
         out = []
+        passed_on = previous
         for a, b, names in speakers.candidates(
             tokens, text, starts, ends, party, first, last, CUE_CLASS, ROLES, PRONOUNS, _CLAUSE_BREAK, taken
         ):
-            if any(x < b and a < y for x, y in taken) or scorer.probability(names) < scorer.threshold:
+            if scorer.probability(names) < scorer.threshold:
                 continue
             span = tokens[a:b]
+            bare = b - a == 1 and (span[0] in PRONOUNS or span[0] in ROLES)
             who = next((t for t in span if t in SIDES), THIRD if THIRD in span else None)
             if who is None:
-                bare = b - a == 1 and (span[0] in PRONOUNS or span[0] in ROLES)
                 who = (previous[0] if previous else UNKNOWN) if bare else UNKNOWN
+            if not bare:
+                passed_on = (who, (a, b))
             cue_at = next((k for k in range(b, last) if tokens[k] in CUE_CLASS), None)
             if cue_at is None:
                 cue_at = next((k for k in range(a - 1, first - 1, -1) if tokens[k] in CUE_CLASS), None)
@@ -448,8 +448,7 @@ class Attributor:
                     content=_content(tokens, first, last, (a, b), cue_at),
                 )
             )
-            taken.append((a, b))
-        return out
+        return out, passed_on
 
 
 _ATTRIBUTOR: Attributor | None = None

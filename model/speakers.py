@@ -21,6 +21,7 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
@@ -90,8 +91,8 @@ class _Sentence:
                 previous = k
 
     def cue_from(self, k: int) -> int:
-        """The first cue word at or after token k (within reach of the sentence), else past the end."""
-        return self.next_cue[k - self.first] if k - self.first < len(self.next_cue) else 1 << 30
+        """The first cue word at or after token k of the sentence (or just past it), else ``len(tokens)``."""
+        return self.next_cue[k - self.first]
 
 
 def _word(token: str) -> str:
@@ -183,22 +184,20 @@ class SpeakerScorer:
         tmp.replace(path)
 
 
-_SHIPPED: list[SpeakerScorer | None] = []
 _OVERRIDES: list[SpeakerScorer | None] = []
+
+
+@cache
+def _shipped() -> SpeakerScorer | None:
+    if not WEIGHTS_FILE.is_file():
+        return None
+    return SpeakerScorer.from_data(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
 
 
 def scorer() -> SpeakerScorer | None:
     """The scorer in use: the shipped one (read once), unless ``scoring_with`` says otherwise; None when
     there is none (the rules alone)."""
-    if _OVERRIDES:
-        return _OVERRIDES[-1]
-    if not _SHIPPED:
-        _SHIPPED.append(
-            SpeakerScorer.from_data(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
-            if WEIGHTS_FILE.is_file()
-            else None
-        )
-    return _SHIPPED[0]
+    return _OVERRIDES[-1] if _OVERRIDES else _shipped()
 
 
 @contextmanager
