@@ -169,13 +169,8 @@ def _attribution_rows(figures: dict) -> list[str]:
             "development (rules and threshold chosen on it): " + ", ".join(figures["development"]["files"]),
         ),
     ):
-        f = figures.get(name)
-        if f is None:
-            continue
-        lines.append(
-            f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
-            f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | {f['precision']:.3f} |"
-        )
+        if name in figures:
+            lines.append(_attribution_row(title, figures[name]))
     agreement = figures.get("agreement")
     if agreement:
         lines += [
@@ -193,13 +188,15 @@ def _attribution_rows(figures: dict) -> list[str]:
             ("model_vs_first", "model against the first reader"),
             ("model_vs_second", "model against the second reader"),
         ):
-            f = agreement[name]
-            lines.append(
-                f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
-                f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | "
-                f"{f['precision']:.3f} |"
-            )
+            lines.append(_attribution_row(title, agreement[name]))
     return lines
+
+
+def _attribution_row(title: str, f: dict) -> str:
+    return (
+        f"| {title} | {f['paragraphs']} | {f['labelled']} | {f['speaker_side']:.3f} | {f['targets']:.3f} | "
+        f"{f['side_when_found']:.3f} | {f['targets_when_found']:.3f} | {f['recall']:.3f} | {f['precision']:.3f} |"
+    )
 
 
 def _get(results: dict, *keys, default="—"):
