@@ -77,15 +77,22 @@ def run(quick: bool, parts: set[str] | None = None, log=print) -> dict:
 def _attribution() -> dict:
     """Speakers, their sides and whom they blame, against the attribution labels (``training.attribution_eval``):
     the held-out files, and the development file the rules were shaped on."""
-    from framing.training.attribution_eval import DEVELOPMENT, LABELS_DIR, SECOND_PASS, agreement, evaluate
+    from framing.training.attribution_eval import (
+        DEVELOPMENT,
+        LABELS_DIR,
+        SECOND_PASS,
+        agreement,
+        evaluate,
+        held_out_names,
+    )
     from framing.training.speakers import cross_fitted
 
-    held = sorted(p for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
+    held = [LABELS_DIR / name for name in held_out_names()]
     scorers = cross_fitted()
     figures = {
         "held_out": evaluate(held, scorers=scorers),
         "held_out_rules_alone": evaluate(held, scorers={}),
-        "development": evaluate([LABELS_DIR / DEVELOPMENT], scorers=scorers),
+        "development": evaluate([LABELS_DIR / name for name in DEVELOPMENT], scorers=scorers),
     }
     if any(SECOND_PASS.glob("*.jsonl")):
         figures["agreement"] = agreement(scorers=scorers)
@@ -155,7 +162,9 @@ def _attribution_rows(figures: dict) -> list[str]:
         "paragraph's article before it given as context). Speaker side and targets count a labelled speaker "
         "that is not found as wrong; 'when found' only those found. Targets: speaker side 0.90, targets 0.85. "
         "Speakers come from the rules and from the learned scorer (`model/speakers.py`); each file is read "
-        "with a scorer fitted without its labels (`training.speakers.cross_fitted`).",
+        "with a scorer fitted without its labels (`training.speakers.cross_fitted`). The held-out files were "
+        "labelled after the rules were last changed and never read for errors; the rules and the scorer's "
+        "threshold were shaped on the development files.",
         "",
         "| labels | paragraphs | labelled speakers | speaker side | targets | speaker side when found "
         "| targets when found | found (recall) | precision |",

@@ -8,7 +8,11 @@ are enough to find, with light rules in the manner of quote-attribution systems:
   to", ...) with its **speaker**: the name, side mention, role or pronoun next to the cue in
   its clause ("Mujahid wrote", "said the minister", "according to Pakistan's army", "Kabul
   accused Islamabad", "was accused by India"); pronouns and bare roles ("he", "the minister")
-  take the last speaker named before them (in the paragraph or in the context given);
+  take the last speaker named before them (in the paragraph or in the context given); a
+  possessive before a word for speech names one too ("Islamabad's claims", "Kabul's denial");
+- a speaker's words are the whole phrase that names them: the title and name around the word
+  found ("Chinese Foreign Ministry spokesman Lin Jian"), with a name or title set off by one
+  comma ("Pakistan's interior minister, Ahmed Raza"), whose side a bare name then takes;
 - a sentence that is all quotation and follows a statement continues it (a quote split over
   sentences);
 - speakers the rules miss ("Residents of Chaman say ...", a name before a colon and a quote):
@@ -45,17 +49,26 @@ CUES = {
     "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
     "blame": "blamed blames blaming blame",
     "deny": "denied denies denying deny reject rejected rejects rejecting dismissed dismisses dismissing "
-    "refuted refutes",
+    "refuted refutes refused refuses opposed opposes",
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
-    "slammed slams denounced denounces lambasted censured decried decries",
+    "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested",
     "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
     "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
     "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
     "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
     "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
-    "underscored reiterated lamented highlighted echoed echoes",
+    "underscored reiterated lamented highlighted echoed echoes responded asked indicated suggested suggesting "
+    "offered recounted retorted referred detailed mentioned acknowledged revealed praised issued calling urging "
+    "describing insisting stressing demanding asking termed terming labelled labeled branded branding",
+}
+SPEECH_NOUNS = {
+    "accuse": "accusations accusation allegations allegation",
+    "claim": "claim assertion assertions",
+    "deny": "denial denials",
+    "say": "statement statements remarks comments declaration",
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
+CUE_CLASS.update({word: cue for cue, words in SPEECH_NOUNS.items() for word in words.split()})
 BLAMING = frozenset({"accuse", "blame", "condemn"})
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 ROLES = frozenset(
@@ -66,7 +79,17 @@ ROLES = frozenset(
         "prosecutors prosecutor"
     ).split()
 )
-NOUN_CUES = frozenset({"claims", "demands", "calls", "charges", "notes", "states"})
+TITLE_WORDS = ROLES | frozenset(
+    (
+        "defence defense foreign interior caretaker deputy acting prime senior former chief general "
+        "presidential adviser advisor secretary affairs information press national security director head "
+        "member representative lieutenant major admiral colonel public relations communications political "
+        "bureau wing military armed forces services assistant special supreme"
+    ).split()
+)
+NOUN_CUES = frozenset({"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings"}) | frozenset(
+    " ".join(SPEECH_NOUNS.values()).split()
+)
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
@@ -135,6 +158,12 @@ def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cu
     return next((kind for kind in CONTENT_ORDER if kind in kinds), "none")
 
 
+def _possessor(tokens: list[str], j: int):
+    """The speaker whose words a possessive at token j introduces ("Kabul's denial"): its side if j is a
+    side mention, else a name of unknown side (``Attributor._phrase`` widens it to the whole name)."""
+    return (tokens[j] if tokens[j] in (SIDE_A, SIDE_B, THIRD) else UNKNOWN), (j, j + 1), False
+
+
 def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 4) -> float:
     return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
 
@@ -178,6 +207,8 @@ class Attributor:
             if sentence_speaker is not None:
                 return sentence_speaker[0], sentence_speaker[1], True
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
+            if cue_at > first and text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s", "s'", "s’")):
+                return _possessor(tokens, cue_at - 1)  # "Islamabad's claims", "the minister's remarks"
             return None
         found = self._backward(tokens, text, starts, ends, cue_at, first, previous)
         if found is None:
@@ -185,6 +216,60 @@ class Attributor:
         if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
             found = self._forward(tokens, text, starts, ends, cue_at + 1, last, previous)
         return found
+
+    @staticmethod
+    def _phrase(tokens, text, starts, ends, side: str, span: tuple[int, int], first: int, stop: int):
+        """The whole phrase that names a speaker found at ``span``, within [first, stop): its title and
+        name on either side ("Pakistan's caretaker minister of interior, Sarfraz Bugti"; "Chinese
+        Foreign Ministry spokesman Lin Jian"; "Amir Khan Muttaqi, the Foreign Minister of Afghanistan"),
+        a name or title set off by one comma included. A name found alone takes the side its title
+        names. Returns (side, span)."""
+
+        def namey(k: int) -> bool:
+            word = tokens[k]
+            return (
+                word in TITLE_WORDS
+                or word in (SIDE_A, SIDE_B, THIRD, "'s", "s")
+                or text[starts[k]].isupper()
+                and word not in PRONOUNS
+                and word not in CUE_CLASS
+            )
+
+        def linked(k: int) -> bool:  # "of" / "the" inside a title: "minister of the interior"
+            return tokens[k] in ("of", "the") and k + 1 < stop and namey(k + 1) and tokens[k - 1] != "the"
+
+        def joined(k: int) -> bool:  # no clause break between words k - 1 and k, "(IDF)" aside
+            gap = _gap(text, ends, starts, k)
+            return not _CLAUSE_BREAK.search(gap) or gap.strip() in ("(", ")")
+
+        def back(a: int) -> int:
+            while a > first and joined(a) and (namey(a - 1) or linked(a - 1) and a - 1 > first):
+                a -= 1
+            while tokens[a] in ("of", "'s", "s") and a + 1 < span[1]:
+                a += 1
+            return a
+
+        def forward(b: int) -> int:
+            while b < stop and joined(b) and (namey(b) or linked(b)):
+                b += 1
+            while b - 1 > span[0] and tokens[b - 1] in ("of", "the"):
+                b -= 1
+            return b
+
+        a, b = back(span[0]), forward(span[1])
+        if a > first and _gap(text, ends, starts, a).strip() == "," and namey(a - 1):
+            before = back(a - 1)
+            if before == first or _CLAUSE_BREAK.search(_gap(text, ends, starts, before)):
+                a = before
+        elif b < stop and _gap(text, ends, starts, b).strip() == "," and namey(b):
+            after = forward(b + 1)
+            if after == stop or _CLAUSE_BREAK.search(_gap(text, ends, starts, after)):
+                b = after
+        if side == UNKNOWN:
+            named = {tokens[k] for k in range(a, b)} & {SIDE_A, SIDE_B}
+            if len(named) == 1:
+                side = named.pop()
+        return side, (a, b)
 
     @staticmethod
     def _appositive(tokens, text, starts, ends, cue_at: int, first: int):
@@ -361,6 +446,7 @@ class Attributor:
                     continue
                 who, span, resolved = speaker
                 if not resolved:
+                    who, span = self._phrase(tokens, text, starts, ends, who, span, first, j if span[0] < j else last)
                     previous = (who, span)
                 found.append(
                     Statement(
@@ -433,6 +519,7 @@ class Attributor:
             if who is None:
                 who = (previous[0] if previous else UNKNOWN) if bare else UNKNOWN
             if not bare:
+                who, (a, b) = self._phrase(tokens, text, starts, ends, who, (a, b), first, last)
                 passed_on = (who, (a, b))
             cue_at = next((k for k in range(b, last) if tokens[k] in CUE_CLASS), None)
             if cue_at is None:
@@ -638,6 +725,10 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
             if side is not None:
                 statement = replace(statement, speaker=side)
         start, end = starts[first], ends[last - 1]
+        if text.endswith(("'s", "’s"), start, end) and end - start > 2:
+            end -= 2  # "Islamabad's claims": the speaker is Islamabad
+        if text.count("(", start, end) > text.count(")", start, end) and text.startswith(")", end):
+            end += 1  # "The Israel Defense Forces (IDF)"
         words = text[start:end]
         resolved = tokens[first] in PRONOUNS or (last - first == 1 and tokens[first] in ROLES)
         if not resolved and statement.speaker in SIDES + (THIRD,):

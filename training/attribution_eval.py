@@ -12,8 +12,10 @@ and each paragraph's preceding paragraphs in its article as context, and compare
 
 A labelled speaker matches a found one whose words overlap it, or that names the same person
 elsewhere in the paragraph ("Mohsin Naqvi, speaking at the site, alleged ... Naqvi said").
-``labels/attributions/real-news-part1.jsonl`` is the development set (the rules were shaped on
-it); the figures reported are on the other files.
+``DEVELOPMENT`` (``real-news-part1.jsonl`` … ``part8.jsonl`` and ``seed.jsonl``) is the
+development set: the rules and the scorer's threshold were shaped on it. The figures reported are
+on the other files (``real-news-part9.jsonl`` … ``part14.jsonl``), labelled after the rules were
+last changed and not looked at while changing them.
 
     python -m framing.training.attribution_eval [--files real-news-part2.jsonl ...]
     python -m framing.training.attribution_eval --direction-votes
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 from pathlib import Path
 
 from framing.model.attribution import merged, read_context, statements_of
@@ -44,7 +47,7 @@ from framing.paths import DEFAULT_LABELS
 from framing.training.real_news import CORPUS_FILE, default_corpus_dir
 
 LABELS_DIR = DEFAULT_LABELS / "attributions"
-DEVELOPMENT = "real-news-part1.jsonl"
+DEVELOPMENT = tuple(f"real-news-part{k}.jsonl" for k in range(1, 9)) + ("seed.jsonl",)
 CONTEXT_PARAGRAPHS = 8
 
 
@@ -290,6 +293,12 @@ def agreement(second_pass: Path = SECOND_PASS, corpus: Path | None = None, score
     }
 
 
+def held_out_names() -> list[str]:
+    """The label files the figures are reported on: every file but the development set."""
+    names = (p.name for p in LABELS_DIR.glob("*.jsonl") if p.name not in DEVELOPMENT)
+    return sorted(names, key=lambda name: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -305,7 +314,7 @@ def main() -> None:
     if args.direction_votes:
         print(json.dumps(direction_votes(), indent=1))
         return
-    names = args.files or sorted(p.name for p in LABELS_DIR.glob("*.jsonl") if p.name != DEVELOPMENT)
+    names = args.files or held_out_names()
     print(json.dumps(evaluate([LABELS_DIR / n for n in names], args.corpus), indent=1))
 
 
