@@ -15,7 +15,7 @@ are enough to find, with light rules in the manner of quote-attribution systems:
   comma ("Pakistan's interior minister, Ahmed Raza"), whose side a bare name then takes;
 - a sentence that is all quotation and follows a statement continues it (a quote split over
   sentences);
-- speakers the rules miss ("Residents of Chaman say ...", a name before a colon and a quote):
+- speakers the rules miss ("Afghan sources countered that ...", a name before a colon and a quote):
   every phrase that could name one is rated by a small learned scorer (``model.speakers``,
   fitted on ``labels/attributions/``), and those rated at or above its threshold speak too,
   with the nearest cue;
@@ -53,8 +53,11 @@ CUES = {
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
     "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested",
     "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
-    "claim": "claimed claims claiming insisted insists asserted asserts maintained maintains",
-    "say": "said says saying told tells added adds adding wrote writes stated states noted notes noting posted "
+    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain",
+    "say": "said says saying say told tells tell added adds adding wrote writes stated states stating noted notes "
+    "noting posted stresses expresses expressing underscores underscoring declares declaring highlights explains "
+    "explaining emphasises emphasizes reiterates argues confirms confirming acknowledges admits admitted admit "
+    "announces announcing reports "
     "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
     "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
     "underscored reiterated lamented highlighted echoed echoes responded asked indicated suggested suggesting "
@@ -87,9 +90,9 @@ TITLE_WORDS = ROLES | frozenset(
         "bureau wing military armed forces services assistant special supreme"
     ).split()
 )
-NOUN_CUES = frozenset({"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings"}) | frozenset(
-    " ".join(SPEECH_NOUNS.values()).split()
-)
+NOUN_CUES = frozenset(
+    {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
+) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
@@ -164,6 +167,26 @@ def _possessor(tokens: list[str], j: int):
     return (tokens[j] if tokens[j] in (SIDE_A, SIDE_B, THIRD) else UNKNOWN), (j, j + 1), False
 
 
+BOTH_SIDES = frozenset("sides side countries parties nations governments neighbours neighbors capitals".split())
+
+
+def _both_sides(tokens, text, starts, ends, cue_at: int, first: int) -> tuple[int, int] | None:
+    """The words naming both sides as one speaker just before the cue at ``cue_at`` ("both sides
+    accused", "each side blamed", "the two countries have said"), else None."""
+    for k in range(cue_at - 1, max(first, cue_at - 4) - 1, -1):
+        if tokens[k] in BOTH_SIDES:
+            if k > first and tokens[k - 1] in ("both", "each"):
+                return k - 1, k + 1
+            if k - 1 > first and tokens[k - 2 : k] == ["the", "two"]:
+                return k - 2, k + 1
+            return None
+        if text[starts[k]].isupper() or tokens[k] in CUE_CLASS or tokens[k] in SIDES:
+            return None
+        if _CLAUSE_BREAK.search(_gap(text, ends, starts, k + 1)):
+            return None
+    return None
+
+
 def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 4) -> float:
     return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
 
@@ -199,6 +222,13 @@ class Attributor:
                 if tokens[j] == "by":
                     return self._forward(tokens, text, starts, ends, j + 1, last, previous)
             return None
+        if (
+            word.endswith("ed")
+            and cue_at + 2 < last
+            and tokens[cue_at + 1] == "by"
+            and (tokens[cue_at + 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[cue_at + 2]].isupper())
+        ):  # "a charge denied by Kabul"
+            return self._forward(tokens, text, starts, ends, cue_at + 2, last, previous)
         if cue_at > first and (
             tokens[cue_at - 1] in ("and", "but", "also")
             or word.endswith("ing")
@@ -270,6 +300,24 @@ class Attributor:
             if len(named) == 1:
                 side = named.pop()
         return side, (a, b)
+
+    def _conjuncts(self, tokens, text, starts, ends, side: str, span: tuple[int, int], first: int) -> list:
+        """The speakers joined to the one at ``span`` by "and" before it ("Israel and the US say"), each
+        as (side, span), in reading order."""
+        out = []
+        a = span[0] - (span[0] > first and tokens[span[0] - 1] == "the")
+        while (
+            a - 2 >= first
+            and tokens[a - 1] == "and"
+            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, a - 1) + _gap(text, ends, starts, a))
+            and (tokens[a - 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[a - 2]].isupper())
+        ):
+            k = a - 2
+            side = tokens[k] if tokens[k] in (SIDE_A, SIDE_B, THIRD) else UNKNOWN
+            side, (a, _) = self._phrase(tokens, text, starts, ends, side, (k, k + 1), first, k + 1)
+            out.insert(0, (side, (a, k + 1)))
+            a -= a > first and tokens[a - 1] == "the"
+        return out
 
     @staticmethod
     def _appositive(tokens, text, starts, ends, cue_at: int, first: int):
@@ -431,6 +479,24 @@ class Attributor:
                 at += 1
                 if j < first or (cue == "say" and tokens[j] == "according" and tokens[j + 1] != "to"):
                     continue
+                both = _both_sides(tokens, text, starts, ends, j, first)
+                if both is not None:  # "both sides accused each other": each side speaks, blaming the other
+                    found += [
+                        Statement(
+                            who,
+                            both,
+                            cue,
+                            (SIDE_B if who == SIDE_A else SIDE_A,)
+                            if cue in BLAMING
+                            else self.targets(tokens, who, first, last, both),
+                            (first, last),
+                            quoted=any(party[first:last]),
+                            content=_content(tokens, first, last, both, j),
+                        )
+                        for who in SIDES
+                    ]
+                    made = True
+                    continue
                 speaker = self.speaker_at(
                     tokens,
                     text,
@@ -445,10 +511,12 @@ class Attributor:
                 if speaker is None:
                     continue
                 who, span, resolved = speaker
+                speaking = [(who, span)]
                 if not resolved:
                     who, span = self._phrase(tokens, text, starts, ends, who, span, first, j if span[0] < j else last)
+                    speaking = self._conjuncts(tokens, text, starts, ends, who, span, first) + [(who, span)]
                     previous = (who, span)
-                found.append(
+                found += [
                     Statement(
                         who,
                         span,
@@ -458,7 +526,8 @@ class Attributor:
                         quoted=any(party[first:last]),
                         content=_content(tokens, first, last, span, j),
                     )
-                )
+                    for who, span in speaking
+                ]
                 made = True
             learned, previous = self._learned(tokens, text, starts, ends, party, first, last, found, previous)
             found += learned
@@ -685,12 +754,15 @@ def _public_cue(cue: str) -> str:
 def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[str, float]) -> bool:
     """Does the statement cast ``target`` as doing wrong? A side's statement naming the other side
     does (measured on the development labels: naming is how coverage reports a side's blame),
-    except a bare denial; a third party's or unknown speaker's only with blame or attack words or
-    charged words next to the target."""
+    except a denial without blame words; a third party's or unknown speaker's only with blame or
+    attack words or charged words next to the target, and when it only says or claims, only with
+    blame words (a mediator's "the strikes on Kabul" reports, it does not blame)."""
+    if statement.cue == "deny":
+        return statement.content == "blame"
+    if statement.speaker not in SIDES and statement.cue in ("say", "claim", "quote"):
+        return statement.content == "blame"
     if statement.content in ("blame", "attack"):
         return True
-    if statement.cue == "deny":
-        return False
     if statement.speaker in SIDES or statement.cue in TARGETING_CUES:
         return True
     first, last = statement.tokens
@@ -720,7 +792,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         first, last = statement.speaker_tokens
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
-            if side is None and tokens[first] not in PRONOUNS and text[starts[first]].isupper():
+            name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
+            if side is None and tokens[name] not in PRONOUNS and text[starts[name]].isupper():
                 side = THIRD  # a name tied to neither side: readers call it a third party, almost never unknown
             if side is not None:
                 statement = replace(statement, speaker=side)

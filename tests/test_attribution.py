@@ -160,11 +160,13 @@ def test_a_speaker_named_after_the_cue_keeps_the_whole_title_and_name():
 def test_the_learned_scorer_finds_a_speaker_the_rules_miss():
     from framing.model.speakers import scoring_with
 
-    text = "Residents of Chaman say Afghan forces opened fire first."
+    text = "Afghan sources countered that Pakistani jets had crossed the border."  # "countered": no cue word
     with scoring_with(None):
         assert attributions(text, default_sides()) == []
     found = attributions(text, default_sides())
-    assert [(a["speaker"]["text"], a["targets"]) for a in found] == [("Residents of Chaman", ["afghanistan"])]
+    assert [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found] == [
+        ("Afghan sources", "afghanistan", ["pakistan"])
+    ]
 
 
 def test_the_shipped_speaker_weights_are_what_the_labels_give():
@@ -205,3 +207,29 @@ def test_a_possessive_before_a_word_for_speech_names_its_speaker():
     assert [(a["speaker"]["text"], a["speaker"]["side"], a["cue"], a["targets"]) for a in found] == [
         ("Islamabad", "pakistan", "claim", ["afghanistan"])
     ]
+
+
+def test_both_sides_accusing_each_other_is_each_side_blaming_the_other():
+    found = attributions(
+        "The talks ended without a deal, with both sides accusing each other of bad faith.", default_sides()
+    )
+    assert [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found] == [
+        ("both sides", "afghanistan", ["pakistan"]),
+        ("both sides", "pakistan", ["afghanistan"]),
+    ]
+
+
+def test_speakers_joined_by_and_and_a_charge_denied_by_a_side_are_found():
+    sides = default_sides()
+    found = attributions("Islamabad and Washington say the militants crossed from the west.", sides)
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
+        ("Islamabad", "pakistan"),
+        ("Washington", "third"),
+    ]
+    found = attributions("Pakistan says the militants shelter in Afghanistan, a charge denied by Kabul.", sides)
+    assert ("Kabul", "afghanistan", "deny") in [(a["speaker"]["text"], a["speaker"]["side"], a["cue"]) for a in found]
+
+
+def test_a_mediator_who_only_reports_blames_no_one():
+    found = attributions("Qatar said the strikes on Kabul had ended before the talks began.", default_sides())
+    assert [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found] == [("Qatar", "third", [])]
