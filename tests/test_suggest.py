@@ -82,6 +82,14 @@ def test_the_queue_endpoints(tmp_path, store_copy, labels_copy):
         pasted = client.post("/v1/queue", json={"text": "Talks resume\n\n" + WIRE, "n": 5}).json()
         assert pasted["source"] == "pasted" and WIRE in [i["text"] for i in pasted["items"]]
         assert client.post("/v1/queue", json={"text": "   "}).status_code == 422
+    token = {"Authorization": "Bearer t0ken"}
+    with TestClient(create_app(Settings(model_dir=store_copy, labels_dir=labels_copy, api_token="t0ken"))) as client:
+        before = client.post("/v1/queue", json={"text": "Talks resume\n\n" + WIRE, "n": 5}).json()
+        assert WIRE in [i["text"] for i in before["items"]]
+        label = {"text": WIRE, "direction": "pakistan->afghanistan", "loaded": "none", "spans": []}
+        assert client.post("/v1/labels", json={"items": [label]}, headers=token).status_code == 201
+        again = client.post("/v1/queue", json={"text": "Talks resume\n\n" + WIRE, "n": 5}).json()
+        assert WIRE not in [i["text"] for i in again["items"]]  # labelled since: never offered again
     with TestClient(create_app(Settings(model_dir=store_copy, labels_dir=labels_copy, queue_source=folder))) as client:
         body = client.get("/v1/queue?n=3").json()
         assert body["source"] == "in" and len(body["items"]) == 3

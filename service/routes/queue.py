@@ -18,6 +18,15 @@ def _labels_state(settings) -> tuple:
     return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(settings.labels_dir.glob("*.jsonl")))
 
 
+def _labelled(cache: dict, settings) -> set[str]:
+    """The labelled paragraphs' texts, read again only when a labels file changed (reading them all
+    took 50-110 ms a request)."""
+    state = _labels_state(settings)
+    if cache.get("labels_state") != state:
+        cache.update(labels_state=state, labelled=labelled_texts(settings.labels_dir))
+    return cache["labelled"]
+
+
 @router.get(
     "/v1/queue",
     response_model=QueueResponse,
@@ -51,7 +60,9 @@ async def get_queue(request: Request, model: Model, settings: AppSettings, n: in
     responses=ERRORS,
     summary="Paragraphs worth labelling from pasted text, with the model's guesses",
 )
-async def post_queue(body: QueueRequest, model: Model, settings: AppSettings, disputes: KnownDisputes):
+async def post_queue(
+    request: Request, body: QueueRequest, model: Model, settings: AppSettings, disputes: KnownDisputes
+):
     if len(body.text) > settings.max_body_bytes:
         raise HTTPException(422, "the text is too long")
     paragraphs = [p for p in split_paragraphs(body.text) if len(p.text) <= settings.max_text_chars]
@@ -64,6 +75,6 @@ async def post_queue(body: QueueRequest, model: Model, settings: AppSettings, di
             {**r, "text": p.text, "paragraph": p.index, "path": "pasted", "outlet": "pasted"}
             for p, r in zip(paragraphs, results)
         ]
-        return from_rows(rows, body.n, labelled_texts(settings.labels_dir))
+        return from_rows(rows, body.n, _labelled(request.app.state.queue_cache, settings))
 
     return QueueResponse(source="pasted", items=await asyncio.to_thread(make))
