@@ -44,62 +44,22 @@ from framing.model import speakers
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.speech_words import (
+    CLAUSE_BREAK,
+    CUE_CLASS,
+    NOUN_CUES,
+    PRONOUNS,
+    ROLES,
+    TITLE_WORDS,
+)
 
-CUES = {
-    "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
-    "blame": "blamed blames blaming blame",
-    "deny": "denied denies denying deny reject rejected rejects rejecting dismissed dismisses dismissing "
-    "refuted refutes refused refuses opposed opposes",
-    "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
-    "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested",
-    "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
-    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain",
-    "say": "said says saying say told tells tell added adds adding wrote writes stated states stating noted notes "
-    "noting posted stresses expresses expressing underscores underscoring declares declaring highlights explains "
-    "explaining emphasises emphasizes reiterates argues confirms confirming acknowledges admits admitted admit "
-    "announces announcing reports "
-    "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
-    "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
-    "underscored reiterated lamented highlighted echoed echoes responded asked indicated suggested suggesting "
-    "offered recounted retorted referred detailed mentioned acknowledged revealed praised issued calling urging "
-    "describing insisting stressing demanding asking termed terming labelled labeled branded branding",
-}
-SPEECH_NOUNS = {
-    "accuse": "accusations accusation allegations allegation",
-    "claim": "claim assertion assertions",
-    "deny": "denial denials",
-    "say": "statement statements remarks comments declaration",
-}
-CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
-CUE_CLASS.update({word: cue for cue, words in SPEECH_NOUNS.items() for word in words.split()})
 BLAMING = frozenset({"accuse", "blame", "condemn"})
-PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
-ROLES = frozenset(
-    (
-        "spokesman spokesperson spokeswoman minister ministry official officials government army "
-        "military embassy office delegation president premier leader leaders envoy ambassador "
-        "statement source sources commander chief authorities administration group navy "
-        "prosecutors prosecutor"
-    ).split()
-)
-TITLE_WORDS = ROLES | frozenset(
-    (
-        "defence defense foreign interior caretaker deputy acting prime senior former chief general "
-        "presidential adviser advisor secretary affairs information press national security director head "
-        "member representative lieutenant major admiral colonel public relations communications political "
-        "bureau wing military armed forces services assistant special supreme"
-    ).split()
-)
-NOUN_CUES = frozenset(
-    {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
-) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
 _CLOSING_QUOTE = re.compile(r"[”\"’»]")
 _INVERTED = re.compile(r"[”\"’»,]|\s[-–—]\s")  # '…,” said X', '…, said X', '… - said X'
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
 WINDOW = 8
 NEGATIVE = -0.5
 
@@ -182,7 +142,7 @@ def _both_sides(tokens, text, starts, ends, cue_at: int, first: int) -> tuple[in
             return None
         if text[starts[k]].isupper() or tokens[k] in CUE_CLASS or tokens[k] in SIDES:
             return None
-        if _CLAUSE_BREAK.search(_gap(text, ends, starts, k + 1)):
+        if CLAUSE_BREAK.search(_gap(text, ends, starts, k + 1)):
             return None
     return None
 
@@ -232,7 +192,7 @@ class Attributor:
         if cue_at > first and (
             tokens[cue_at - 1] in ("and", "but", "also")
             or word.endswith("ing")
-            and _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
+            and CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
         ):
             if sentence_speaker is not None:
                 return sentence_speaker[0], sentence_speaker[1], True
@@ -270,7 +230,7 @@ class Attributor:
 
         def joined(k: int) -> bool:  # no clause break between words k - 1 and k, "(IDF)" aside
             gap = _gap(text, ends, starts, k)
-            return not _CLAUSE_BREAK.search(gap) or gap.strip() in ("(", ")")
+            return not CLAUSE_BREAK.search(gap) or gap.strip() in ("(", ")")
 
         def back(a: int) -> int:
             while a > first and joined(a) and (namey(a - 1) or linked(a - 1) and a - 1 > first):
@@ -289,11 +249,11 @@ class Attributor:
         a, b = back(span[0]), forward(span[1])
         if a > first and _gap(text, ends, starts, a).strip() == "," and namey(a - 1):
             before = back(a - 1)
-            if before == first or _CLAUSE_BREAK.search(_gap(text, ends, starts, before)):
+            if before == first or CLAUSE_BREAK.search(_gap(text, ends, starts, before)):
                 a = before
         elif b < stop and _gap(text, ends, starts, b).strip() == "," and namey(b):
             after = forward(b + 1)
-            if after == stop or _CLAUSE_BREAK.search(_gap(text, ends, starts, after)):
+            if after == stop or CLAUSE_BREAK.search(_gap(text, ends, starts, after)):
                 b = after
         if side == UNKNOWN:
             named = {tokens[k] for k in range(a, b)} & {SIDE_A, SIDE_B}
@@ -309,7 +269,7 @@ class Attributor:
         while (
             a - 2 >= first
             and tokens[a - 1] == "and"
-            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, a - 1) + _gap(text, ends, starts, a))
+            and not CLAUSE_BREAK.search(_gap(text, ends, starts, a - 1) + _gap(text, ends, starts, a))
             and (tokens[a - 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[a - 2]].isupper())
         ):
             k = a - 2
@@ -326,7 +286,7 @@ class Attributor:
         if cue_at == first or "," not in _gap(text, ends, starts, cue_at):
             return None
         k = cue_at - 1  # back to the word after the comma that opens the apposition
-        while k > first and cue_at - k < 4 and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
+        while k > first and cue_at - k < 4 and not CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
             k -= 1
         words = range(k, cue_at)
         if not words or not all(text[starts[j]].isupper() or tokens[j] in (SIDE_A, SIDE_B, THIRD) for j in words):
@@ -356,7 +316,7 @@ class Attributor:
         while (
             k < cue_at
             and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("of", "'s", "s"))
-            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+            and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
         ):
             k += 1
         if k == cue_at and tokens[k - 1] != "of":
@@ -388,7 +348,7 @@ class Attributor:
                 role = j
             if token in CUE_CLASS and j < cue_at - 1:
                 break
-            if _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
+            if CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         if role is not None:
             if role > first and text[starts[role - 1] : starts[role - 1] + 1].isupper() and tokens[role - 1] != "the":
@@ -400,13 +360,13 @@ class Attributor:
         if (
             j >= first
             and text[starts[j] : starts[j] + 1].isupper()
-            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
+            and not CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
         ):
             k = j
             while (
                 k > first
                 and text[starts[k - 1] : starts[k - 1] + 1].isupper()
-                and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+                and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
             ):
                 k -= 1
             return UNKNOWN, (k, j + 1), False
@@ -425,7 +385,7 @@ class Attributor:
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if text[starts[j]].isupper() and tokens[j] != "the":
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
-            if j > begin and _CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
+            if j > begin and CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         return None
 
@@ -437,7 +397,7 @@ class Attributor:
         while (
             k < last
             and (tokens[k] in ROLES or text[starts[k]].isupper() or tokens[k] in ("'s", "s"))
-            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+            and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
         ):
             k += 1
         return k
@@ -577,9 +537,7 @@ class Attributor:
         taken = [s.speaker_tokens for s in found if s.tokens[0] < last and first < s.tokens[1]]
         out = []
         passed_on = previous
-        for a, b, names in speakers.candidates(
-            tokens, text, starts, ends, party, first, last, CUE_CLASS, ROLES, PRONOUNS, _CLAUSE_BREAK, taken
-        ):
+        for a, b, names in speakers.candidates(tokens, text, starts, ends, party, first, last, taken):
             if scorer.probability(names) < scorer.threshold:
                 continue
             span = tokens[a:b]
@@ -656,7 +614,7 @@ def _learn_names(tokens: list[str], text: str, starts: list[int], ends: list[int
             and (tokens[k] in ROLES or tokens[k] in ("'s", "s") or text[starts[k]].isupper())
             and tokens[k] not in SIDES
             and tokens[k] != THIRD
-            and not _CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+            and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
         ):
             if text[starts[k]].isupper() and tokens[k] not in ROLES and len(tokens[k]) > 2:
                 names.setdefault(tokens[k], token)

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.speech_words import CLAUSE_BREAK, CUE_CLASS, PRONOUNS, ROLES
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "speakers.json"
 SIDE_WORDS = frozenset({SIDE_A, SIDE_B})
@@ -34,9 +35,7 @@ CUE_REACH = 6  # a cue this many words after the candidate ends, at most, counts
 LATER_REACH = 16
 
 
-def candidates(
-    tokens, text, starts, ends, party, first: int, last: int, cue_class, roles, pronouns, clause_break, taken=()
-):
+def candidates(tokens, text, starts, ends, party, first: int, last: int, taken=()):
     """The phrases of sentence [first, last) that could name a speaker, each as (a, b, feature names) for
     tokens [a, b): a pronoun, or a run of capitalised words, side mentions and role words (joined by
     "of" / "'s") within a clause; those overlapping a range in ``taken`` (speakers already found) are
@@ -44,18 +43,18 @@ def candidates(
     end = min(last + 1, len(tokens))
     gaps = [text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, end)]
     namey = [
-        tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in roles or text[starts[k]].isupper()
+        tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in ROLES or text[starts[k]].isupper()
         for k in range(first, last)
     ]
     out = []
     sentence = None
     j = first
     while j < last:
-        if tokens[j] in pronouns:
+        if tokens[j] in PRONOUNS:
             b = j + 1
         elif namey[j - first]:
             b = j + 1
-            while b < last and (namey[b - first] or tokens[b] in LINKS) and not clause_break.search(gaps[b - first]):
+            while b < last and (namey[b - first] or tokens[b] in LINKS) and not CLAUSE_BREAK.search(gaps[b - first]):
                 b += 1
             while b - 1 > j and tokens[b - 1] in LINKS:
                 b -= 1
@@ -64,8 +63,8 @@ def candidates(
             continue
         if not any(x < b and j < y for x, y in taken):
             if sentence is None:
-                sentence = _Sentence(tokens, gaps, first, last, cue_class)
-            out.append((j, b, _features(tokens, sentence, party, first, last, j, b, cue_class, roles, pronouns)))
+                sentence = _Sentence(tokens, gaps, first, last)
+            out.append((j, b, _features(tokens, sentence, party, first, last, j, b)))
         j = b
     return out
 
@@ -74,7 +73,7 @@ class _Sentence:
     """What every candidate of a sentence reads: each gap's comma and quote mark, and the position of
     the next cue word at or after each token and of the last one before it (``-1``: none near)."""
 
-    def __init__(self, tokens, gaps, first: int, last: int, cue_class):
+    def __init__(self, tokens, gaps, first: int, last: int):
         self.comma = ["," in gap for gap in gaps]
         self.quote = [bool(_QUOTE.search(gap)) for gap in gaps]
         n = len(tokens)
@@ -82,12 +81,12 @@ class _Sentence:
         reach = min(n, last + CUE_REACH)
         self.next_cue = [n] * (reach - first + 1)
         for k in range(reach - 1, first - 1, -1):
-            self.next_cue[k - first] = k if tokens[k] in cue_class else self.next_cue[k - first + 1]
+            self.next_cue[k - first] = k if tokens[k] in CUE_CLASS else self.next_cue[k - first + 1]
         self.last_cue = [-1] * (last - first)
-        previous = next((k for k in range(first - 1, max(first - 5, -1), -1) if tokens[k] in cue_class), -1)
+        previous = next((k for k in range(first - 1, max(first - 5, -1), -1) if tokens[k] in CUE_CLASS), -1)
         for k in range(first, last):
             self.last_cue[k - first] = previous
-            if tokens[k] in cue_class:
+            if tokens[k] in CUE_CLASS:
                 previous = k
 
     def cue_from(self, k: int) -> int:
@@ -114,7 +113,7 @@ _BOOL = {
 }
 
 
-def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int, b: int, cue_class, roles, pronouns):
+def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int, b: int):
     """The indicator features of candidate [a, b) in sentence [first, last)."""
     span = tokens[a:b]
     head = span[0]
@@ -123,11 +122,11 @@ def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int,
         out.append("has_side")
     if THIRD in span:
         out.append("has_third")
-    out += ["role=" + t for t in span if t in roles]
-    out.append(_BOOL["last_role"][span[-1] in roles])
-    if head in pronouns:
+    out += ["role=" + t for t in span if t in ROLES]
+    out.append(_BOOL["last_role"][span[-1] in ROLES])
+    if head in PRONOUNS:
         out.append("pronoun=" + head)
-    kind = head if head in roles or head in pronouns else "<side>" if head in SIDE_WORDS or head == THIRD else "<name>"
+    kind = head if head in ROLES or head in PRONOUNS else "<side>" if head in SIDE_WORDS or head == THIRD else "<name>"
     out.append("first=" + kind)
     n = len(tokens)
     before = _word(tokens[a - 1]) if a > 0 else "<s>"
@@ -140,12 +139,12 @@ def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int,
         out += [_BOOL["comma_before"][sentence.comma[a - first]], _BOOL["quote_before"][sentence.quote[a - first]]]
     k = sentence.cue_from(b)
     if k - b < CUE_REACH and k < n:
-        out += ["cue_after=" + cue_class[tokens[k]], f"cue_after_d={k - b}"]
+        out += ["cue_after=" + CUE_CLASS[tokens[k]], f"cue_after_d={k - b}"]
     before_cue = sentence.last_cue[a - first]
     if before_cue >= 0 and a - before_cue <= 4:
-        out += ["cue_before=" + cue_class[tokens[before_cue]], f"cue_before_d={a - before_cue}"]
+        out += ["cue_before=" + CUE_CLASS[tokens[before_cue]], f"cue_before_d={a - before_cue}"]
     if k - b < min(LATER_REACH, last - b):
-        out += ["cue_later=" + cue_class[tokens[k]], f"cue_later_d={min((k - b) // 3, 4)}"]
+        out += ["cue_later=" + CUE_CLASS[tokens[k]], f"cue_later_d={min((k - b) // 3, 4)}"]
     if a >= 2 and tokens[a - 2] == "according" and tokens[a - 1] == "to":
         out.append("according_to")
     if a >= 1 and tokens[a - 1] == "by":

@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 
 from framing.model import speakers
-from framing.model.attribution import _CLAUSE_BREAK, CUE_CLASS, PRONOUNS, ROLES, _paragraphs, _sentences
+from framing.model.attribution import _paragraphs, _sentences
 from framing.model.features import analyse_batch
 from framing.model.sides import sides_by_dispute
 
@@ -61,9 +61,7 @@ def candidate_rows(files: list[Path], corpus: Path | None = None) -> dict[str, l
             ]
             spans = [span for span in spans if span is not None]
             for first, last in _sentences(text, starts, ends):
-                for a, b, names in speakers.candidates(
-                    tokens, text, starts, ends, party, first, last, CUE_CLASS, ROLES, PRONOUNS, _CLAUSE_BREAK
-                ):
+                for a, b, names in speakers.candidates(tokens, text, starts, ends, party, first, last):
                     hit = any(start < ends[b - 1] and starts[a] < end for start, end in spans)
                     rows.append((names, int(hit)))
     return out

@@ -1,0 +1,56 @@
+"""The words that mark who speaks, read by the attribution rules (``model.attribution``) and the
+learned speaker scorer (``model.speakers``) alike: reporting and blame cues with their classes,
+nouns for speech ("claims", "denial"), role and title words, pronouns, and what breaks a clause."""
+
+from __future__ import annotations
+
+import re
+
+CUES = {
+    "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
+    "blame": "blamed blames blaming blame",
+    "deny": "denied denies denying deny reject rejected rejects rejecting dismissed dismisses dismissing "
+    "refuted refutes refused refuses opposed opposes",
+    "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
+    "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested",
+    "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
+    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain",
+    "say": "said says saying say told tells tell added adds adding wrote writes stated states stating noted notes "
+    "noting posted stresses expresses expressing underscores underscoring declares declaring highlights explains "
+    "explaining emphasises emphasizes reiterates argues confirms confirming acknowledges admits admitted admit "
+    "announces announcing reports "
+    "announced declared stressed argued arguing explained emphasised emphasized tweeted remarked described "
+    "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
+    "underscored reiterated lamented highlighted echoed echoes responded asked indicated suggested suggesting "
+    "offered recounted retorted referred detailed mentioned acknowledged revealed praised issued calling urging "
+    "describing insisting stressing demanding asking termed terming labelled labeled branded branding",
+}
+SPEECH_NOUNS = {
+    "accuse": "accusations accusation allegations allegation",
+    "claim": "claim assertion assertions",
+    "deny": "denial denials",
+    "say": "statement statements remarks comments declaration",
+}
+CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
+CUE_CLASS.update({word: cue for cue, words in SPEECH_NOUNS.items() for word in words.split()})
+PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+ROLES = frozenset(
+    (
+        "spokesman spokesperson spokeswoman minister ministry official officials government army "
+        "military embassy office delegation president premier leader leaders envoy ambassador "
+        "statement source sources commander chief authorities administration group navy "
+        "prosecutors prosecutor"
+    ).split()
+)
+TITLE_WORDS = ROLES | frozenset(
+    (
+        "defence defense foreign interior caretaker deputy acting prime senior former chief general "
+        "presidential adviser advisor secretary affairs information press national security director head "
+        "member representative lieutenant major admiral colonel public relations communications political "
+        "bureau wing military armed forces services assistant special supreme"
+    ).split()
+)
+NOUN_CUES = frozenset(
+    {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
+) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
