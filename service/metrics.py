@@ -7,6 +7,7 @@ worker writes its samples there and /metrics adds them up across workers.
 from __future__ import annotations
 
 import os
+import re
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -23,16 +24,41 @@ MODEL = Gauge(
 )
 
 
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
+
+
 def set_model_version(previous: str | None, version: str) -> None:
     if previous and previous != version:
         MODEL.remove(previous)
     MODEL.labels(version=version).set(1)
 
 
+def _forget_dead_workers(path: str) -> None:
+    """Drop the live gauges of workers that are gone (killed workers never clean up after themselves;
+    uvicorn starts new ones), so /metrics shows only the versions served now."""
+    from prometheus_client import multiprocess
+
+    for name in os.listdir(path):
+        match = _LIVE_GAUGE_FILE.fullmatch(name)
+        if match and not _alive(int(match[1])):
+            multiprocess.mark_process_dead(int(match[1]), path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
+        _forget_dead_workers(os.environ["PROMETHEUS_MULTIPROC_DIR"])
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST

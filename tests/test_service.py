@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -440,21 +441,28 @@ def _workers(pid: int) -> set[int]:
     return {int(c) for c in children if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()}
 
 
-def test_a_dead_worker_is_replaced(serve, store_copy):
+def _model_gauges(url: str) -> list[str]:
+    return [line for line in httpx.get(url + "/metrics").text.splitlines() if line.startswith("framing_model_info{")]
+
+
+def test_a_dead_worker_is_replaced_and_leaves_no_gauge_behind(serve, store_copy):
     url = serve("--model", str(store_copy), workers=2)
     port = int(url.rsplit(":", 1)[1])
     server = _server_pid(port)
     deadline = time.monotonic() + 60  # ready means one worker serves; the other may still be loading
-    while time.monotonic() < deadline and len(_workers(server)) < 2:
+    while time.monotonic() < deadline and (len(_workers(server)) < 2 or not _model_gauges(url)):
         time.sleep(0.2)
     before = _workers(server)
     assert len(before) == 2 and _listening_sockets(port) == 1, "uvicorn's workers share one listening socket"
-    os.kill(min(before), signal.SIGKILL)
+    victim = int(re.search(r'pid="(\d+)"', _model_gauges(url)[0])[1])  # a worker that reports its model
+    assert victim in before
+    os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (len(_workers(server) - before) < 1 or len(_workers(server)) < 2):
         time.sleep(0.2)
-    assert len(_workers(server)) == 2 and min(before) not in _workers(server)
+    assert len(_workers(server)) == 2 and victim not in _workers(server)
     assert all(httpx.post(url + "/v1/score", json={"text": TEXT}).status_code == 200 for _ in range(20))
+    assert not any(f'pid="{victim}"' in line for line in _model_gauges(url))  # /metrics shows live workers only
 
 
 def test_a_retrain_on_invalid_labels_fails_with_the_reason_and_keeps_the_model(
