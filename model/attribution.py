@@ -351,7 +351,12 @@ class Attributor:
             if CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
                 break
         if role is not None:
-            if role > first and text[starts[role - 1] : starts[role - 1] + 1].isupper() and tokens[role - 1] != "the":
+            if (
+                role > first
+                and text[starts[role - 1] : starts[role - 1] + 1].isupper()
+                and tokens[role - 1] != "the"
+                and not CLAUSE_BREAK.search(_gap(text, ends, starts, role))
+            ):
                 return UNKNOWN, (role - 1, role + 1), False
             if role > first and tokens[role - 1] == "the":
                 return self._resolve(role, previous)

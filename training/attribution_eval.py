@@ -110,25 +110,21 @@ def compare(text: str, labels: list[dict], found: list[tuple[dict, list[tuple[in
         if span is None:
             continue
         totals["labelled"] += 1
-        match = next(
-            (
+        overlapping = [
+            k
+            for k, (_, mentions) in enumerate(found)
+            if k not in used and any(a < span[1] and span[0] < b for a, b in mentions)
+        ]
+        if not overlapping:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
+            overlapping = [
                 k
-                for k, (_, mentions) in enumerate(found)
-                if k not in used and any(a < span[1] and span[0] < b for a, b in mentions)
-            ),
-            None,
-        )
-        if match is None:  # the same speaker named elsewhere in the paragraph ("Mohsin Naqvi" ... "Naqvi said")
-            match = next(
-                (
-                    k
-                    for k, (f, _) in enumerate(found)
-                    if k not in used and _same_name(f["speaker"]["text"], label["speaker"])
-                ),
-                None,
-            )
-        if match is None:
+                for k, (f, _) in enumerate(found)
+                if k not in used and _same_name(f["speaker"]["text"], label["speaker"])
+            ]
+        if not overlapping:
             continue
+        # of several found on the same words ("both sides" is each side), the one with the labelled side
+        match = next((k for k in overlapping if found[k][0]["speaker"]["side"] == label["side"]), overlapping[0])
         used.add(match)
         totals["matched"] += 1
         attribution = found[match][0]
