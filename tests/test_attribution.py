@@ -233,3 +233,22 @@ def test_speakers_joined_by_and_and_a_charge_denied_by_a_side_are_found():
 def test_a_mediator_who_only_reports_blames_no_one():
     found = attributions("Qatar said the strikes on Kabul had ended before the talks began.", default_sides())
     assert [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found] == [("Qatar", "third", [])]
+
+
+def test_both_sides_labelled_in_either_order_match_the_sides_found():
+    import collections
+
+    from framing.training.attribution_eval import compare
+
+    text = "The talks ended without a deal, with both sides accusing each other of bad faith."
+    found = [
+        ({"speaker": {"text": "both sides", "side": side}, "targets": [other]}, [(37, 47)])
+        for side, other in (("afghanistan", "pakistan"), ("pakistan", "afghanistan"))
+    ]
+    labels = [
+        {"speaker": "both sides", "occurrence": 0, "side": side, "cue": "accuse", "targets": [other]}
+        for side, other in (("pakistan", "afghanistan"), ("afghanistan", "pakistan"))
+    ]
+    totals = collections.Counter()
+    compare(text, labels, found, totals)
+    assert (totals["labelled"], totals["matched"], totals["side"], totals["targets"]) == (2, 2, 2, 2)
