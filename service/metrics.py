@@ -11,6 +11,8 @@ import re
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from framing.service.processes import alive
+
 REQUESTS = Counter("framing_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "framing_request_seconds",
@@ -40,18 +42,8 @@ def _forget_dead_workers(path: str) -> None:
 
     for name in os.listdir(path):
         match = _LIVE_GAUGE_FILE.fullmatch(name)
-        if match and not _alive(int(match[1])):
+        if match and not alive(int(match[1])):
             multiprocess.mark_process_dead(int(match[1]), path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def exposition() -> tuple[bytes, str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from framing.model.store import ModelStoreError, current_version, read_manifest, set_current
+from framing.service.processes import alive
 
 
 def _now() -> str:
@@ -63,27 +64,13 @@ def read_job(store: Path, job_id: str) -> dict:
         job = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KeyError(job_id) from None
-    if job["state"] in ("queued", "running") and job.get("pid") and not _alive(job["pid"]):
+    if job["state"] in ("queued", "running") and job.get("pid") and not alive(job["pid"]):
         job.update(
             state="failed",
             finished_at=job.get("finished_at") or _now(),
             reason="the retrain process ended without finishing (killed or crashed); the current model is unchanged",
         )
     return job
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def start_job(store: Path, labels_dir: Path, margin: float, force: bool) -> dict:
