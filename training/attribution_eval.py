@@ -207,7 +207,6 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0), labelled
     from framing.model.classifier import DIRECTIONS
     from framing.model.results import direction_index
     from framing.training.data import load_dataset
-    from framing.training.metrics import classification_figures
     from framing.training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
     from framing.training.tune import tuning_half
 
@@ -238,13 +237,7 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0), labelled
                     predicted[n] = "B->A"
                 elif predicted[n] == "B->A" and a_b and not b_a:
                     predicted[n] = "A->B"
-        truth = [dataset.examples[i].direction for i in rows]
-        directional = [(t, p) for t, p in zip(truth, predicted) if t in ("A->B", "B->A")]
-        reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
-        return {
-            "direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
-            "reversed": round(reversed_, 4),
-        }
+        return _direction_figures([dataset.examples[i].direction for i in rows], predicted)
 
     tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
     held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
@@ -263,6 +256,19 @@ def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0), labelled
     }
 
 
+def _direction_figures(truth: list[str], predicted: list[str]) -> dict:
+    """Direction macro-F1, and the share of directional paragraphs given the opposite direction."""
+    from framing.model.classifier import DIRECTIONS
+    from framing.training.metrics import classification_figures
+
+    directional = [(t, p) for t, p in zip(truth, predicted) if t in ("A->B", "B->A")]
+    reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
+    return {
+        "direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
+        "reversed": round(reversed_, 4),
+    }
+
+
 def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) -> dict:
     """A logistic regression over the direction scores and the votes (each capped at 2, and whether
     only one side's statements blame), fitted on the tuning half with every row also mirrored (A and
@@ -270,9 +276,6 @@ def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) 
     same regression over the scores alone, so the votes' part is read against a recalibration."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-
-    from framing.model.classifier import DIRECTIONS
-    from framing.training.metrics import classification_figures
 
     mirror = {"A->B": "B->A", "B->A": "A->B"}
 
@@ -289,14 +292,7 @@ def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) 
         x = np.vstack([features(tune, False, with_votes), features(tune, True, with_votes)])
         y = [truth[i] for i in tune] + [mirror.get(truth[i], truth[i]) for i in tune]
         model = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(x, y)
-        predicted = list(model.predict(features(held, False, with_votes)))
-        held_truth = [truth[i] for i in held]
-        directional = [(t, p) for t, p in zip(held_truth, predicted) if t in ("A->B", "B->A")]
-        reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
-        return {
-            "direction_macro_f1": round(classification_figures(held_truth, predicted, DIRECTIONS)["macro_f1"], 4),
-            "reversed": round(reversed_, 4),
-        }
+        return _direction_figures([truth[i] for i in held], list(model.predict(features(held, False, with_votes))))
 
     return {"other_half": figures(True), "other_half_scores_alone": figures(False)}
 
