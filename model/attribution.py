@@ -39,6 +39,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from framing.model import speakers
 from framing.model.features import CUE_OF
@@ -47,6 +48,7 @@ from framing.model.sides import SIDE_A, SIDE_B, THIRD
 from framing.model.speech_words import (
     CLAUSE_BREAK,
     CUE_CLASS,
+    GROUPS,
     NOUN_CUES,
     PRONOUNS,
     ROLES,
@@ -130,25 +132,91 @@ def _possessor(tokens: list[str], j: int):
 BOTH_SIDES = frozenset("sides side countries parties nations governments neighbours neighbors capitals".split())
 
 
-def _both_sides(tokens, text, starts, ends, cue_at: int, first: int) -> tuple[int, int] | None:
+def _both_sides(tokens, text, starts, ends, cue_at: int, first: int, reach: int = 4) -> tuple[int, int] | None:
     """The words naming both sides as one speaker just before the cue at ``cue_at`` ("both sides
-    accused", "each side blamed", "the two countries have said"), else None."""
-    for k in range(cue_at - 1, max(first, cue_at - 4) - 1, -1):
+    accused", "each side blamed", "the two countries have said", "the neighbouring countries"),
+    else None."""
+    for k in range(cue_at - 1, max(first, cue_at - reach) - 1, -1):
         if tokens[k] in BOTH_SIDES:
             if k > first and tokens[k - 1] in ("both", "each"):
                 return k - 1, k + 1
-            if k - 1 > first and tokens[k - 2 : k] == ["the", "two"]:
+            if k - 1 > first and tokens[k - 2 : k] in (["the", "two"], ["the", "neighbouring"], ["the", "neighboring"]):
                 return k - 2, k + 1
+            if k > first and tokens[k] in ("neighbours", "neighbors") and tokens[k - 1] == "the":
+                return k - 1, k + 1
             return None
-        if text[starts[k]].isupper() or tokens[k] in CUE_CLASS or tokens[k] in SIDES:
+        if text[starts[k]].isupper() or tokens[k] in CUE_CLASS and reach <= 4 or tokens[k] in SIDES:
             return None
         if CLAUSE_BREAK.search(_gap(text, ends, starts, k + 1)):
             return None
     return None
 
 
+EXCHANGES = frozenset("exchanged exchange exchanging traded trade trading".split())
+
+
+def _mutual(tokens, text, starts, ends, cue: str, cue_at: int, first: int) -> list[tuple[str, tuple[int, int]]]:
+    """Both sides speaking at once, each blaming the other, as (side, its words): "both sides
+    accused each other", and blame exchanged ("Thailand and Cambodia exchanged allegations", "the
+    neighbouring countries have traded blame", "with both countries trading accusations")."""
+    both = _both_sides(tokens, text, starts, ends, cue_at, first)
+    if both is not None:
+        return [(SIDE_A, both), (SIDE_B, both)]
+    if cue not in BLAMING or cue_at == first or tokens[cue_at - 1] not in EXCHANGES:
+        return []
+    verb = cue_at - 1
+    both = _both_sides(tokens, text, starts, ends, verb, first, reach=8)
+    if both is not None:
+        return [(SIDE_A, both), (SIDE_B, both)]
+    k = verb - 1
+    while k > first and tokens[k] in AUXILIARIES | {"have", "has", "had", "again", "also"}:
+        k -= 1
+    if k - 2 >= first and tokens[k - 1] == "and" and {tokens[k], tokens[k - 2]} == set(SIDES):
+        return [(tokens[k - 2], (k - 2, k - 1)), (tokens[k], (k, k + 1))]
+    return []
+
+
 def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 4) -> float:
     return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
+
+
+OPENING_WORDS = frozenset("after while when before by in".split())
+VERB_MODIFIERS = frozenset("also later then further again earlier previously had has have would will".split())
+
+
+def _modifies_verb(token: str) -> bool:
+    """May stand between a pronoun and its cue ("he further warned", "she has also said")?"""
+    return token in VERB_MODIFIERS or token.endswith("ly")
+
+
+def _blamed_by_cue(tokens: list[str], cue_at: int, earliest: int) -> bool:
+    """Is the cue at ``cue_at`` "was to blame" (the subject is blamed, not speaking), its auxiliary at
+    or after ``earliest``?"""
+    return cue_at - 2 >= earliest and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES
+
+
+DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
+
+
+def _verb_start(tokens, text, starts, ends, cue_at: int, first: int) -> int:
+    """Where the verb group of the cue at ``cue_at`` starts, before the words that may stand between
+    a subject and its verb ("the Foreign Office on Wednesday announced", "have once again reported")."""
+    head = cue_at
+    while head - 1 > first:
+        gap = _gap(text, ends, starts, head)
+        if gap.strip() == ")" and _gap(text, ends, starts, head - 1).strip() == "(":
+            head -= 1  # "the Foreign Office (FO) on Wednesday announced"
+            continue
+        if CLAUSE_BREAK.search(gap):
+            break
+        word = tokens[head - 1]
+        if word in DAYS:
+            head -= 1 + (head - 2 > first and tokens[head - 2] == "on")
+        elif word == "once" or text[starts[head - 1]].islower() and _modifies_verb(word):
+            head -= 1
+        else:
+            break
+    return head
 
 
 class Attributor:
@@ -175,9 +243,9 @@ class Attributor:
         word = tokens[cue_at]
         if word == "according":
             return self._forward(tokens, text, starts, ends, cue_at + 2, last, previous)
-        if cue_at > first + 1 and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES:
+        if _blamed_by_cue(tokens, cue_at, first):
             return None  # "X was to blame": X is blamed, not speaking
-        if cue_at > first and tokens[cue_at - 1] in AUXILIARIES:
+        if cue_at > first and tokens[cue_at - 1] in AUXILIARIES and not word.endswith("ing"):
             for j in range(cue_at + 1, min(last, cue_at + 5)):
                 if tokens[j] == "by":
                     return self._forward(tokens, text, starts, ends, j + 1, last, previous)
@@ -189,6 +257,8 @@ class Attributor:
             and (tokens[cue_at + 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[cue_at + 2]].isupper())
         ):  # "a charge denied by Kabul"
             return self._forward(tokens, text, starts, ends, cue_at + 2, last, previous)
+        if word.endswith("ing") and (cue_at == first or cue_at == first + 1 and tokens[first] in OPENING_WORDS):
+            return self._after_opening(tokens, text, starts, ends, cue_at, last, previous)
         if cue_at > first and (
             tokens[cue_at - 1] in ("and", "but", "also")
             or word.endswith("ing")
@@ -196,11 +266,16 @@ class Attributor:
         ):
             if sentence_speaker is not None:
                 return sentence_speaker[0], sentence_speaker[1], True
+            subject = self._subject(tokens, text, starts, ends, first, cue_at, previous)
+            if subject is not None:  # "Pakistan sharpened its rhetoric, accusing ...", "Mujahid thanked ... and said"
+                return subject
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
             if cue_at > first and text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s", "s'", "s’")):
                 return _possessor(tokens, cue_at - 1)  # "Islamabad's claims", "the minister's remarks"
             return None
-        found = self._backward(tokens, text, starts, ends, cue_at, first, previous)
+        found = self._backward(
+            tokens, text, starts, ends, _verb_start(tokens, text, starts, ends, cue_at, first), first, previous
+        )
         if found is None:
             found = self._appositive(tokens, text, starts, ends, cue_at, first)
         if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
@@ -306,7 +381,13 @@ class Attributor:
             return False
         if text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s")):
             return False
-        return before in (SIDE_A, SIDE_B, THIRD) or before in PRONOUNS or text[starts[cue_at - 1]].isupper()
+        return (
+            before in (SIDE_A, SIDE_B, THIRD)
+            or before in PRONOUNS
+            or before in ROLES
+            or before in GROUPS
+            or text[starts[cue_at - 1]].isupper()
+        )
 
     @staticmethod
     def _name_end(tokens, text, starts, ends, j: int, cue_at: int, role: int | None) -> int:
@@ -323,6 +404,25 @@ class Attributor:
             return k
         return role + 1 if role is not None else j + 1
 
+    def _after_opening(self, tokens, text, starts, ends, cue_at: int, last: int, previous):
+        """The speaker of a sentence that opens with its cue ("Condemning the attack, the board said"):
+        the first speaker after the opening clause's comma."""
+        for k in range(cue_at + 1, last):
+            if "," in _gap(text, ends, starts, k):
+                return self._forward(tokens, text, starts, ends, k, last, previous)
+        return None
+
+    def _subject(self, tokens, text, starts, ends, first: int, cue_at: int, previous):
+        """The speaker a sentence opens with (a side, or a name that is not a common word), for a cue
+        that continues its first clause; else None."""
+        subject = self._forward(tokens, text, starts, ends, first, cue_at, previous)
+        if subject is None or subject[0] in (SIDE_A, SIDE_B, THIRD):
+            return subject
+        a = subject[1][0]
+        if subject[0] == UNKNOWN and a - first <= (tokens[first] == "the") and tokens[a] not in ENGLISH_STOP_WORDS:
+            return subject
+        return None
+
     @staticmethod
     def _resolve(j: int, previous):
         """A pronoun or bare role at token j: the last speaker named before it, else unknown."""
@@ -335,17 +435,21 @@ class Attributor:
             if token in (SIDE_A, SIDE_B, THIRD):
                 return token, (j, self._name_end(tokens, text, starts, ends, j, cue_at, role)), False
             if token in PRONOUNS:
-                return (
-                    self._resolve(j, previous)
-                    if j == cue_at - 1 or tokens[j + 1] in ("also", "later", "then")
-                    else None
-                )
+                between = tokens[j + 1 : cue_at]
+                return self._resolve(j, previous) if len(between) <= 2 and all(map(_modifies_verb, between)) else None
             if token in ("who", "which"):
                 if j > first and tokens[j - 1] in (SIDE_A, SIDE_B, THIRD):
                     return tokens[j - 1], (j - 1, j), False
                 return None
             if token in ROLES and role is None:
                 role = j
+            if token in GROUPS and role is None and j == cue_at - 1:  # "critics accused", "analysts say"
+                k = j
+                while (
+                    k > first and text[starts[k - 1]].isupper() and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+                ):
+                    k -= 1
+                return UNKNOWN, (k, j + 1), False
             if token in CUE_CLASS and j < cue_at - 1:
                 break
             if CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
@@ -384,6 +488,10 @@ class Attributor:
                 return token, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if token in PRONOUNS:
                 return self._resolve(j, previous)
+            if token in GROUPS:
+                return UNKNOWN, (j, j + 1), False
+            if token in ("statement", "statements") and j + 2 < last and tokens[j + 1] in ("from", "by", "of"):
+                return self._forward(tokens, text, starts, ends, j + 2, last, previous)  # "a statement from X"
             if token in ROLES:
                 if j > begin and tokens[j - 1] == "the":
                     return self._resolve(j, previous)
@@ -444,21 +552,21 @@ class Attributor:
                 at += 1
                 if j < first or (cue == "say" and tokens[j] == "according" and tokens[j + 1] != "to"):
                     continue
-                both = _both_sides(tokens, text, starts, ends, j, first)
-                if both is not None:  # "both sides accused each other": each side speaks, blaming the other
+                mutual = _mutual(tokens, text, starts, ends, cue, j, first)
+                if mutual:  # "both sides accused each other": each side speaks, blaming the other
                     found += [
                         Statement(
                             who,
-                            both,
+                            span,
                             cue,
                             (SIDE_B if who == SIDE_A else SIDE_A,)
                             if cue in BLAMING
-                            else self.targets(tokens, who, first, last, both),
+                            else self.targets(tokens, who, first, last, span),
                             (first, last),
                             quoted=any(party[first:last]),
-                            content=_content(tokens, first, last, both, j),
+                            content=_content(tokens, first, last, span, j),
                         )
-                        for who in SIDES
+                        for who, span in mutual
                     ]
                     made = True
                     continue
@@ -554,6 +662,8 @@ class Attributor:
                 who, (a, b) = self._phrase(tokens, text, starts, ends, who, (a, b), first, last)
                 passed_on = (who, (a, b))
             cue_at = next((k for k in range(b, last) if tokens[k] in CUE_CLASS), None)
+            if cue_at is not None and _blamed_by_cue(tokens, cue_at, b):
+                continue
             if cue_at is None:
                 cue_at = next((k for k in range(a - 1, first - 1, -1) if tokens[k] in CUE_CLASS), None)
             out.append(
@@ -717,11 +827,12 @@ def _public_cue(cue: str) -> str:
 def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[str, float]) -> bool:
     """Does the statement cast ``target`` as doing wrong? A side's statement naming the other side
     does (measured on the development labels: naming is how coverage reports a side's blame),
-    except a denial without blame words; a third party's or unknown speaker's only with blame or
+    except a denial: its blame words describe the charge denied, and a denial that blames back
+    has its own cue ("denied it and accused Pakistan of ..."); a third party's or unknown speaker's only with blame or
     attack words or charged words next to the target, and when it only says or claims, only with
     blame words (a mediator's "the strikes on Kabul" reports, it does not blame)."""
     if statement.cue == "deny":
-        return statement.content == "blame"
+        return False
     if statement.speaker not in SIDES and statement.cue in ("say", "claim", "quote"):
         return statement.content == "blame"
     if statement.content in ("blame", "attack"):
@@ -756,8 +867,10 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
-            if side is None and tokens[name] not in PRONOUNS and text[starts[name]].isupper():
-                side = THIRD  # a name tied to neither side: readers call it a third party, almost never unknown
+            if side is None and (
+                tokens[name] not in PRONOUNS and text[starts[name]].isupper() or tokens[last - 1] in GROUPS
+            ):
+                side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown
             if side is not None:
                 statement = replace(statement, speaker=side)
         start, end = starts[first], ends[last - 1]

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
-from framing.model.speech_words import CLAUSE_BREAK, CUE_CLASS, PRONOUNS, ROLES
+from framing.model.speech_words import CLAUSE_BREAK, CUE_CLASS, GROUPS, PRONOUNS, ROLES
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "speakers.json"
 SIDE_WORDS = frozenset({SIDE_A, SIDE_B})
@@ -43,7 +43,11 @@ def candidates(tokens, text, starts, ends, party, first: int, last: int, taken=(
     end = min(last + 1, len(tokens))
     gaps = [text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, end)]
     namey = [
-        tokens[k] in SIDE_WORDS or tokens[k] == THIRD or tokens[k] in ROLES or text[starts[k]].isupper()
+        tokens[k] in SIDE_WORDS
+        or tokens[k] == THIRD
+        or tokens[k] in ROLES
+        or tokens[k] in GROUPS
+        or text[starts[k]].isupper()
         for k in range(first, last)
     ]
     out = []
@@ -123,6 +127,7 @@ def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int,
     if THIRD in span:
         out.append("has_third")
     out += ["role=" + t for t in span if t in ROLES]
+    out += ["group=" + t for t in span if t in GROUPS]
     out.append(_BOOL["last_role"][span[-1] in ROLES])
     if head in PRONOUNS:
         out.append("pronoun=" + head)

@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 
 CUES = {
-    "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges",
+    "accuse": "accused accuses accusing accuse alleged alleges alleging charged charges allege",
     "blame": "blamed blames blaming blame",
     "deny": "denied denies denying deny reject rejected rejects rejecting dismissed dismisses dismissing "
-    "refuted refutes refused refuses opposed opposes",
+    "refuted refutes refused refuses opposed opposes refuse refusing oppose opposing dismiss refute",
     "condemn": "condemned condemns condemning criticised criticized criticises criticizes criticising criticizing "
-    "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested",
-    "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges",
-    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain",
+    "slammed slams denounced denounces lambasted censured decried decries scoffed challenged protested "
+    "condemn criticise criticize slam slamming denounce denouncing decry lambast lambasting",
+    "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges warn threaten threatening "
+    "vowing caution cautions",
+    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain assert "
+    "asserting contend contends contended",
     "say": "said says saying say told tells tell added adds adding wrote writes stated states stating noted notes "
     "noting posted stresses expresses expressing underscores underscoring declares declaring highlights explains "
     "explaining emphasises emphasizes reiterates argues confirms confirming acknowledges admits admitted admit "
@@ -23,7 +26,10 @@ CUES = {
     "describes called calls urged urges demanded demands expressed reported confirmed pointed hailed "
     "underscored reiterated lamented highlighted echoed echoes responded asked indicated suggested suggesting "
     "offered recounted retorted referred detailed mentioned acknowledged revealed praised issued calling urging "
-    "describing insisting stressing demanding asking termed terming labelled labeled branded branding",
+    "describing insisting stressing demanding asking termed terming labelled labeled branded branding "
+    "argue urge ask asks cite cites cited citing describe hails hail stress emphasise emphasize confirm announce "
+    "explain add write note declare acknowledge reveal reveals revealing indicate indicates suggest suggests "
+    "conveyed voiced voicing reaffirmed reaffirms reaffirming spoke speaks",
 }
 SPEECH_NOUNS = {
     "accuse": "accusations accusation allegations allegation",
@@ -42,15 +48,23 @@ ROLES = frozenset(
         "prosecutors prosecutor"
     ).split()
 )
+GROUPS = frozenset(
+    (
+        "critics analysts experts observers residents witnesses eyewitnesses diplomats mediators rebels "
+        "villagers media report reports newspaper agency broadcaster"
+    ).split()
+)
 TITLE_WORDS = ROLES | frozenset(
     (
         "defence defense foreign interior caretaker deputy acting prime senior former chief general "
         "presidential adviser advisor secretary affairs information press national security director head "
         "member representative lieutenant major admiral colonel public relations communications political "
-        "bureau wing military armed forces services assistant special supreme"
+        "bureau wing military armed forces services assistant special supreme mayor governor senator lawmaker "
+        "chairman chairwoman negotiator commissioner coordinator"
     ).split()
 )
 NOUN_CUES = frozenset(
     {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
+    | {"stress", "hail", "hails", "note", "vows", "caution", "cautions", "cites", "pledges", "add"}
 ) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")

@@ -252,3 +252,69 @@ def test_both_sides_labelled_in_either_order_match_the_sides_found():
     totals = collections.Counter()
     compare(text, labels, found, totals)
     assert (totals["labelled"], totals["matched"], totals["side"], totals["targets"]) == (2, 2, 2, 2)
+
+
+def said(found: list[dict]) -> list[tuple]:
+    return [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found]
+
+
+def test_blame_exchanged_between_the_sides_is_each_side_blaming_the_other():
+    sides = default_sides()
+    both = [("afghanistan", ["pakistan"]), ("pakistan", ["afghanistan"])]
+    for text in (
+        "Pakistan and Afghanistan exchanged allegations of breaching the ceasefire on Wednesday.",
+        "The neighbouring countries have traded blame over the attacks.",
+        "Relations soured, with both countries trading accusations of aggression along the frontier.",
+    ):
+        found = attributions(text, sides)
+        assert sorted((a["speaker"]["side"], a["targets"]) for a in found) == both, text
+
+
+def test_groups_of_people_and_reports_speak_as_third_parties():
+    found = attributions("Critics accused Islamabad of stalling the talks.", default_sides())
+    assert said(found) == [("Critics", "third", ["pakistan"])]
+    found = attributions("The talks stalled, according to media reports.", default_sides())
+    assert [a["speaker"]["side"] for a in found] == ["third"]
+
+
+def test_a_sentences_subject_speaks_for_a_cue_that_continues_its_clause():
+    sides = default_sides()
+    found = attributions("Pakistan sharpened its rhetoric on Thursday, accusing Kabul of sheltering militants.", sides)
+    assert said(found) == [("Pakistan", "pakistan", ["afghanistan"])]
+    found = attributions(
+        "Mujahid thanked Turkey and Qatar for hosting the talks and said Islamabad was to blame.", sides
+    )
+    assert ("Mujahid", "afghanistan") in [(a["speaker"]["text"], a["speaker"]["side"]) for a in found]
+    assert "Qatar" not in [a["speaker"]["text"] for a in found]
+    found = attributions("Condemning the strikes, the Afghanistan Cricket Board said it would leave the series.", sides)
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
+        ("the Afghanistan Cricket Board", "afghanistan")
+    ]
+
+
+def test_words_between_a_speaker_and_the_verb_do_not_hide_the_speaker():
+    from framing.model.speakers import scoring_with
+
+    sides = default_sides()
+    context = ["Pakistani Defence Minister Khawaja Asif spoke to reporters in Sialkot on Sunday."]
+    with scoring_with(None):  # the rules alone
+        found = attributions("The Foreign Office (FO) on Wednesday announced a ceasefire with Kabul.", sides)
+        assert [a["speaker"]["text"] for a in found] == ["The Foreign Office (FO)"]
+        found = attributions("He further warned that Kabul would pay a price.", sides, context=context)
+        assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("pakistan", ["afghanistan"])]
+
+
+def test_a_denial_blames_no_one():
+    found = attributions("Kabul denied sheltering the militants who attacked Pakistani posts.", default_sides())
+    assert said(found) == [("Kabul", "afghanistan", [])]
+
+
+def test_a_title_set_off_by_a_comma_gives_a_bare_name_its_side():
+    from framing.model.sides import sides_by_dispute
+
+    found = attributions(
+        "Kyiv's mayor, Vitali Klitschko, warned of disruptions to power.", sides_by_dispute()["russia-ukraine"]
+    )
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
+        ("Kyiv's mayor, Vitali Klitschko", "ukraine")
+    ]
