@@ -50,6 +50,7 @@ from framing.model.speech_words import (
     CUE_CLASS,
     GROUPS,
     NOUN_CUES,
+    NOUNS_ONLY,
     PRONOUNS,
     ROLES,
     TITLE_WORDS,
@@ -180,6 +181,7 @@ def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 
     return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
 
 
+MADE = frozenset("levelled leveled made raised issued lodged voiced".split())
 OPENING_WORDS = frozenset("after while when before by in".split())
 VERB_MODIFIERS = frozenset("also later then further again earlier previously had has have would will".split())
 
@@ -270,6 +272,9 @@ class Attributor:
             if subject is not None:  # "Pakistan sharpened its rhetoric, accusing ...", "Mujahid thanked ... and said"
                 return subject
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
+            by = cue_at + 1 + (cue_at + 1 < last and tokens[cue_at + 1] in MADE)
+            if by + 1 < last and tokens[by] == "by":  # "allegations levelled by Pakistan", "claims by Kabul"
+                return self._forward(tokens, text, starts, ends, by + 1, last, previous)
             if cue_at > first and text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s", "s'", "s’")):
                 return _possessor(tokens, cue_at - 1)  # "Islamabad's claims", "the minister's remarks"
             return None
@@ -301,6 +306,8 @@ class Attributor:
             )
 
         def linked(k: int) -> bool:  # "of" / "the" inside a title: "minister of the interior"
+            if tokens[k] == "of" and k + 2 < stop and tokens[k + 1] == "the":
+                return namey(k + 2)  # "president of the National Assembly"
             return tokens[k] in ("of", "the") and k + 1 < stop and namey(k + 1) and tokens[k - 1] != "the"
 
         def joined(k: int) -> bool:  # no clause break between words k - 1 and k, "(IDF)" aside
@@ -322,6 +329,8 @@ class Attributor:
             return b
 
         a, b = back(span[0]), forward(span[1])
+        if a - 1 > first and tokens[a - 1] in ("a", "an", "the") and _gap(text, ends, starts, a - 1).strip() == ",":
+            a -= 1  # "Winthai Suvaree, a Thai army spokesperson"
         if a > first and _gap(text, ends, starts, a).strip() == "," and namey(a - 1):
             before = back(a - 1)
             if before == first or CLAUSE_BREAK.search(_gap(text, ends, starts, before)):
@@ -373,7 +382,7 @@ class Attributor:
     def _verb(tokens, text, starts, ends, cue_at: int, first: int) -> bool:
         """Is a word that is also a plural noun ("claims", "demands") used as a verb here: right after
         its subject (a side, a pronoun, a capitalised name), not after a possessive or an article?"""
-        if cue_at == first:
+        if cue_at == first or tokens[cue_at] in NOUNS_ONLY:
             return False
         before = tokens[cue_at - 1]
         gap = _gap(text, ends, starts, cue_at)

@@ -16,8 +16,8 @@ CUES = {
     "condemn criticise criticize slam slamming denounce denouncing decry lambast lambasting",
     "warn": "warned warns warning threatened threatens vowed vows cautioned pledged pledges warn threaten threatening "
     "vowing caution cautions",
-    "claim": "claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain assert "
-    "asserting contend contends contended",
+    "claim": "claim claimed claims claiming insisted insists insist asserted asserts maintained maintains maintain "
+    "assert asserting contend contends contended",
     "say": "said says saying say told tells tell added adds adding wrote writes stated states stating noted notes "
     "noting posted stresses expresses expressing underscores underscoring declares declaring highlights explains "
     "explaining emphasises emphasizes reiterates argues confirms confirming acknowledges admits admitted admit "
@@ -39,6 +39,7 @@ SPEECH_NOUNS = {
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
 CUE_CLASS.update({word: cue for cue, words in SPEECH_NOUNS.items() for word in words.split()})
+NOUNS_ONLY = frozenset(" ".join(SPEECH_NOUNS.values()).split()) - frozenset(" ".join(CUES.values()).split())
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 ROLES = frozenset(
     (
@@ -51,7 +52,8 @@ ROLES = frozenset(
 GROUPS = frozenset(
     (
         "critics analysts experts observers residents witnesses eyewitnesses diplomats mediators rebels "
-        "villagers media report reports newspaper agency broadcaster"
+        "villagers media report reports newspaper agency broadcaster medics doctors activists families refugees "
+        "outlets journalists groups"
     ).split()
 )
 TITLE_WORDS = ROLES | frozenset(

@@ -318,3 +318,27 @@ def test_a_title_set_off_by_a_comma_gives_a_bare_name_its_side():
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
         ("Kyiv's mayor, Vitali Klitschko", "ukraine")
     ]
+
+
+def test_a_name_before_its_title_is_part_of_the_speaker():
+    sides = default_sides()
+    for text, speaker in (
+        (
+            "Zabihullah Mujahid, spokesman of the Afghan Government, accused Islamabad of bad faith.",
+            "Zabihullah Mujahid, spokesman of the Afghan Government",
+        ),
+        (
+            "Ahmed Sharif, a Pakistani army spokesman, accused Kabul of harbouring militants.",
+            "Ahmed Sharif, a Pakistani army spokesman",
+        ),
+    ):
+        found = attributions(text, sides)
+        assert [a["speaker"]["text"] for a in found] == [speaker], text
+
+
+def test_a_charge_made_by_a_side_names_its_speaker():
+    found = attributions(
+        "Rejecting allegations levelled by Pakistan, the Taliban government said it allows no attacks.",
+        default_sides(),
+    )
+    assert ("Pakistan", "pakistan", "accuse") in [(a["speaker"]["text"], a["speaker"]["side"], a["cue"]) for a in found]
