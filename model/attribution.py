@@ -306,9 +306,9 @@ class Attributor:
             )
 
         def linked(k: int) -> bool:  # "of" / "the" inside a title: "minister of the interior"
-            if tokens[k] == "of" and k + 2 < stop and tokens[k + 1] == "the":
-                return namey(k + 2)  # "president of the National Assembly"
-            return tokens[k] in ("of", "the") and k + 1 < stop and namey(k + 1) and tokens[k - 1] != "the"
+            if tokens[k] in ("of", "for") and k + 2 < stop and tokens[k + 1] == "the":
+                return namey(k + 2)  # "president of the National Assembly", "spokesman for the Taliban government"
+            return tokens[k] in ("of", "for", "the") and k + 1 < stop and namey(k + 1) and tokens[k - 1] != "the"
 
         def joined(k: int) -> bool:  # no clause break between words k - 1 and k, "(IDF)" aside
             gap = _gap(text, ends, starts, k)
@@ -317,14 +317,14 @@ class Attributor:
         def back(a: int) -> int:
             while a > first and joined(a) and (namey(a - 1) or linked(a - 1) and a - 1 > first):
                 a -= 1
-            while tokens[a] in ("of", "'s", "s") and a + 1 < span[1]:
+            while tokens[a] in ("of", "for", "'s", "s") and a + 1 < span[1]:
                 a += 1
             return a
 
         def forward(b: int) -> int:
             while b < stop and joined(b) and (namey(b) or linked(b)):
                 b += 1
-            while b - 1 > span[0] and tokens[b - 1] in ("of", "the"):
+            while b - 1 > span[0] and tokens[b - 1] in ("of", "for", "the"):
                 b -= 1
             return b
 

@@ -29,7 +29,7 @@ CUES = {
     "describing insisting stressing demanding asking termed terming labelled labeled branded branding "
     "argue urge ask asks cite cites cited citing describe hails hail stress emphasise emphasize confirm announce "
     "explain add write note declare acknowledge reveal reveals revealing indicate indicates suggest suggests "
-    "conveyed voiced voicing reaffirmed reaffirms reaffirming spoke speaks",
+    "conveyed voiced voicing reaffirmed reaffirms reaffirming spoke speaks report",
 }
 SPEECH_NOUNS = {
     "accuse": "accusations accusation allegations allegation",
@@ -67,6 +67,6 @@ TITLE_WORDS = ROLES | frozenset(
 )
 NOUN_CUES = frozenset(
     {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
-    | {"stress", "hail", "hails", "note", "vows", "caution", "cautions", "cites", "pledges", "add"}
+    | {"stress", "hail", "hails", "note", "vows", "caution", "cautions", "cites", "pledges", "add", "report"}
 ) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")

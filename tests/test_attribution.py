@@ -342,3 +342,13 @@ def test_a_charge_made_by_a_side_names_its_speaker():
         default_sides(),
     )
     assert ("Pakistan", "pakistan", "accuse") in [(a["speaker"]["text"], a["speaker"]["side"], a["cue"]) for a in found]
+
+
+def test_a_spokesman_for_a_side_named_after_his_name_gives_it_his_side():
+    found = attributions(
+        "Zabihullah Mujahid, the spokesman for the Taliban government, has announced that eight people died.",
+        default_sides(),
+    )
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
+        ("Zabihullah Mujahid, the spokesman for the Taliban government", "afghanistan")
+    ]
