@@ -162,9 +162,9 @@ def _attribution_rows(figures: dict) -> list[str]:
         "paragraph's article before it given as context). Speaker side and targets count a labelled speaker "
         "that is not found as wrong; 'when found' only those found. Targets: speaker side 0.90, targets 0.85. "
         "Speakers come from the rules and from the learned scorer (`model/speakers.py`); each file is read "
-        "with a scorer fitted without its labels (`training.speakers.cross_fitted`). The held-out files were "
-        "labelled after the rules were last changed and never read for errors; the rules and the scorer's "
-        "threshold were shaped on the development files.",
+        "with a scorer fitted without its labels (`training.speakers.cross_fitted`). The rules, the scorer's "
+        "threshold and its regularisation were shaped on the development files only; the held-out files were "
+        "never read for errors (their totals were looked at after each round of rules, five times so far).",
         "",
         "| labels | paragraphs | labelled speakers | speaker side | targets | speaker side when found "
         "| targets when found | found (recall) | precision |",

@@ -39,7 +39,6 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from framing.model import speakers
 from framing.model.features import CUE_OF
@@ -48,6 +47,7 @@ from framing.model.sides import SIDE_A, SIDE_B, THIRD
 from framing.model.speech_words import (
     CLAUSE_BREAK,
     CUE_CLASS,
+    FUNCTION_WORDS,
     GROUPS,
     NOUN_CUES,
     NOUNS_ONLY,
@@ -428,7 +428,7 @@ class Attributor:
         if subject is None or subject[0] in (SIDE_A, SIDE_B, THIRD):
             return subject
         a = subject[1][0]
-        if subject[0] == UNKNOWN and a - first <= (tokens[first] == "the") and tokens[a] not in ENGLISH_STOP_WORDS:
+        if subject[0] == UNKNOWN and a - first <= (tokens[first] == "the") and tokens[a] not in FUNCTION_WORDS:
             return subject
         return None
 

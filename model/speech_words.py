@@ -70,3 +70,16 @@ NOUN_CUES = frozenset(
     | {"stress", "hail", "hails", "note", "vows", "caution", "cautions", "cites", "pledges", "add", "report"}
 ) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
+# Common words that open a sentence without naming anyone ("In Kabul, ...", "However, ..."): a sentence's
+# subject is never one of them. A short list of our own: scikit-learn's stop-word list would cost the
+# scoring processes the import of scikit-learn and SciPy (about 85 MB each).
+FUNCTION_WORDS = frozenset(
+    (
+        "a an the this that these those it its he she they we i you his her their our my your in on at to of for "
+        "with by from into after before while when whereas as since until if although though despite during "
+        "amid among between but and or nor so yet still also however meanwhile moreover furthermore instead "
+        "according earlier later last next yesterday today now then there here what which who whom whose where "
+        "why how some many most much all both each every one two three several such no not only even more other "
+        "another any few"
+    ).split()
+)

@@ -332,3 +332,24 @@ def test_ci_runs_the_readme_test_command_exactly_as_written():
 def test_paragraphs_without_words_score_in_a_batch_with_others(model, sides):
     results = model.classifier.score(["0", ":", "…", "Kabul accused Islamabad of sabotage."], sides, model.version)
     assert [r.get("too_short", False) for r in results] == [True, True, True, False]
+
+
+def test_scoring_in_a_fresh_process_does_not_load_scikit_learn(shipped_store):
+    """The scoring path (the service's workers, score-folder's processes) needs NumPy and SciPy's
+    sparse matrices, not scikit-learn: importing it cost each process about 60 MB (BENCHMARKS.md's
+    memory rows went from 99 to 160 MB when a word list was taken from it)."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, json\n"
+        "from framing.model.sides import default_sides\n"
+        "from framing.model.store import load_current\n"
+        "model = load_current(sys.argv[1])\n"
+        "model.classifier.score(['Kabul accused Islamabad of bad faith, Mujahid said.'], default_sides())\n"
+        "print(json.dumps('sklearn' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(shipped_store)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) is False

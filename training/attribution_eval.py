@@ -14,8 +14,8 @@ A labelled speaker matches a found one whose words overlap it, or that names the
 elsewhere in the paragraph ("Mohsin Naqvi, speaking at the site, alleged ... Naqvi said").
 ``DEVELOPMENT`` (``real-news-part1.jsonl`` … ``part8.jsonl`` and ``seed.jsonl``) is the
 development set: the rules and the scorer's threshold were shaped on it. The figures reported are
-on the other files (``real-news-part9.jsonl`` … ``part14.jsonl``), labelled after the rules were
-last changed and not looked at while changing them.
+on the other files (``real-news-part9.jsonl`` … ``part14.jsonl``), whose errors are never read
+while changing the rules (only their totals, after each round).
 
     python -m framing.training.attribution_eval [--files real-news-part2.jsonl ...]
     python -m framing.training.attribution_eval --direction-votes [--labelled]
@@ -273,9 +273,14 @@ def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) 
     """A logistic regression over the direction scores and the votes (each capped at 2, and whether
     only one side's statements blame), fitted on the tuning half with every row also mirrored (A and
     B swapped, so that its weights are swap-symmetric) and scored on the other half; beside it the
-    same regression over the scores alone, so the votes' part is read against a recalibration."""
+    same regression over the scores alone, so the votes' part is read against a recalibration. Each
+    with balanced class weights and without, and each again with the halves' roles swapped (fitted
+    on the other half, scored on the tuning half), since one half of the outlets is a small sample."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+
+    from framing.model.classifier import DIRECTIONS
+    from framing.model.results import direction_index
 
     mirror = {"A->B": "B->A", "B->A": "A->B"}
 
@@ -288,13 +293,27 @@ def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) 
         one_way = np.stack([(v[:, 0] > 0) & (v[:, 1] == 0), (v[:, 1] > 0) & (v[:, 0] == 0)], axis=1)
         return np.hstack([s, v, v[:, :1] * v[:, 1:], one_way])
 
-    def figures(with_votes: bool) -> dict:
-        x = np.vstack([features(tune, False, with_votes), features(tune, True, with_votes)])
-        y = [truth[i] for i in tune] + [mirror.get(truth[i], truth[i]) for i in tune]
-        model = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(x, y)
-        return _direction_figures([truth[i] for i in held], list(model.predict(features(held, False, with_votes))))
+    def figures(fit_on, score_on, with_votes: bool, weights) -> dict:
+        x = np.vstack([features(fit_on, False, with_votes), features(fit_on, True, with_votes)])
+        y = [truth[i] for i in fit_on] + [mirror.get(truth[i], truth[i]) for i in fit_on]
+        model = LogisticRegression(C=1.0, max_iter=3000, class_weight=weights).fit(x, y)
+        return _direction_figures(
+            [truth[i] for i in score_on], list(model.predict(features(score_on, False, with_votes)))
+        )
 
-    return {"other_half": figures(True), "other_half_scores_alone": figures(False)}
+    def both(fit_on, score_on) -> dict:
+        return {
+            "argmax": _direction_figures(
+                [truth[i] for i in score_on], [DIRECTIONS[k] for k in direction_index(scores[score_on])]
+            ),
+            **{
+                f"{name}{suffix}": figures(fit_on, score_on, with_votes, weights)
+                for name, with_votes in (("with_votes", True), ("scores_alone", False))
+                for suffix, weights in (("", "balanced"), ("_unweighted", None))
+            },
+        }
+
+    return {"other_half": both(tune, held), "halves_swapped": both(held, tune)}
 
 
 def _labelled_attributions() -> dict[str, list[dict]]:
