@@ -197,6 +197,15 @@ def _blamed_by_cue(tokens: list[str], cue_at: int, earliest: int) -> bool:
     return cue_at - 2 >= earliest and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES
 
 
+FINITE_VERBS = frozenset("had has have was were is are would will could should must did does do may might can".split())
+
+
+def _reported_subject(tokens, text, starts, ends, end: int, last: int) -> bool:
+    """Is the phrase ending before token ``end`` the subject of what is reported (a verb follows it
+    directly: "said Kabul had failed") rather than the speaker ("said Mujahid in a statement")?"""
+    return end < last and tokens[end] in FINITE_VERBS and not _gap(text, ends, starts, end).strip()
+
+
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
 
 
@@ -285,6 +294,8 @@ class Attributor:
             found = self._appositive(tokens, text, starts, ends, cue_at, first)
         if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
             found = self._forward(tokens, text, starts, ends, cue_at + 1, last, previous)
+            if found is not None and _reported_subject(tokens, text, starts, ends, found[1][1], last):
+                return None  # "..., speaking to reporters, said Kabul had failed": Kabul is spoken of
         return found
 
     @staticmethod

@@ -352,3 +352,14 @@ def test_a_spokesman_for_a_side_named_after_his_name_gives_it_his_side():
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
         ("Zabihullah Mujahid, the spokesman for the Taliban government", "afghanistan")
     ]
+
+
+def test_a_side_named_after_said_and_before_its_verb_is_spoken_of_not_speaking():
+    sides = default_sides()
+    found = attributions(
+        "The minister, speaking to reporters, said Kabul had failed to act against the militants.", sides
+    )
+    assert "Kabul" not in [a["speaker"]["text"] for a in found]
+    assert [a["targets"] for a in found] == [["afghanistan"]]
+    found = attributions("\u201cWe will respond,\u201d said Mujahid in a statement.", sides)
+    assert [a["speaker"]["text"] for a in found] == ["Mujahid"]
