@@ -119,9 +119,21 @@ CONTENT_ORDER = ("blame", "attack", "deny", "defend")
 
 
 def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cue_at: int | None) -> str:
-    """The strongest kind of cue word in the statement's words (the speaker and the cue itself aside)."""
-    kinds = {CUE_OF.get(tokens[j]) for j in range(first, last) if j != cue_at and not (skip[0] <= j < skip[1])}
+    """The strongest kind of cue word in the statement's words (the speaker and the cue itself aside;
+    "responsibility" that someone claims, takes or accepts is not blame)."""
+    kinds = {
+        CUE_OF.get(tokens[j])
+        for j in range(first, last)
+        if j != cue_at
+        and not (skip[0] <= j < skip[1])
+        and not (tokens[j] == "responsibility" and j > 0 and tokens[j - 1] in TAKING)
+    }
     return next((kind for kind in CONTENT_ORDER if kind in kinds), "none")
+
+
+TAKING = frozenset(
+    "claim claimed claims claiming take took takes taking accept accepted accepts accepting assume assumed".split()
+)
 
 
 def _possessor(tokens: list[str], j: int):

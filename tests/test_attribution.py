@@ -363,3 +363,8 @@ def test_a_side_named_after_said_and_before_its_verb_is_spoken_of_not_speaking()
     assert [a["targets"] for a in found] == [["afghanistan"]]
     found = attributions("\u201cWe will respond,\u201d said Mujahid in a statement.", sides)
     assert [a["speaker"]["text"] for a in found] == ["Mujahid"]
+
+
+def test_claiming_responsibility_blames_no_one():
+    found = attributions("The TTP claimed responsibility for the attack on Pakistani soldiers.", default_sides())
+    assert said(found) == [("The TTP", "third", [])]
