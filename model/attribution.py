@@ -131,6 +131,8 @@ def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cu
     return next((kind for kind in CONTENT_ORDER if kind in kinds), "none")
 
 
+GROUP_MODIFIERS = frozenset("state local international foreign independent rights human aid".split())
+PRESS = frozenset("media agency newspaper broadcaster outlets press".split())
 TAKING = frozenset(
     "claim claimed claims claiming take took takes taking accept accepted accepts accepting assume assumed".split()
 )
@@ -478,7 +480,9 @@ class Attributor:
             if token in GROUPS and role is None and j == cue_at - 1:  # "critics accused", "analysts say"
                 k = j
                 while (
-                    k > first and text[starts[k - 1]].isupper() and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+                    k > first
+                    and (text[starts[k - 1]].isupper() or tokens[k - 1] in SIDES or tokens[k - 1] in GROUP_MODIFIERS)
+                    and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
                 ):
                     k -= 1
                 return UNKNOWN, (k, j + 1), False
@@ -896,6 +900,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if statement.speaker == OUTLET:
             continue
         first, last = statement.speaker_tokens
+        if tokens[last - 1] in PRESS and "state" not in tokens[first:last]:
+            statement = replace(statement, speaker=THIRD)  # "Iranian media reported": the press, not the side
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"

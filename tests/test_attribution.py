@@ -368,3 +368,11 @@ def test_a_side_named_after_said_and_before_its_verb_is_spoken_of_not_speaking()
 def test_claiming_responsibility_blames_no_one():
     found = attributions("The TTP claimed responsibility for the attack on Pakistani soldiers.", default_sides())
     assert said(found) == [("The TTP", "third", [])]
+
+
+def test_a_sides_press_reports_as_a_third_party_and_its_state_media_for_the_side():
+    sides = default_sides()
+    found = attributions("Afghan media reported on Thursday that the border crossing had closed.", sides)
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("Afghan media", "third")]
+    found = attributions("Afghan state media reported on Thursday that the border crossing had closed.", sides)
+    assert [a["speaker"]["side"] for a in found] == ["afghanistan"]
