@@ -211,6 +211,7 @@ def _blamed_by_cue(tokens: list[str], cue_at: int, earliest: int) -> bool:
     return cue_at - 2 >= earliest and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES
 
 
+TELLING = frozenset("told tell tells telling".split())  # who is told is never the speaker: "..., told media"
 FINITE_VERBS = frozenset("had has have was were is are would will could should must did does do may might can".split())
 
 
@@ -306,7 +307,12 @@ class Attributor:
         )
         if found is None:
             found = self._appositive(tokens, text, starts, ends, cue_at, first)
-        if found is None and cue_at > first and _INVERTED.search(_gap(text, ends, starts, cue_at)):
+        if (
+            found is None
+            and cue_at > first
+            and word not in TELLING
+            and _INVERTED.search(_gap(text, ends, starts, cue_at))
+        ):
             found = self._forward(tokens, text, starts, ends, cue_at + 1, last, previous)
             if found is not None and _reported_subject(tokens, text, starts, ends, found[1][1], last):
                 return None  # "..., speaking to reporters, said Kabul had failed": Kabul is spoken of
@@ -356,6 +362,8 @@ class Attributor:
         a, b = back(span[0]), forward(span[1])
         if a - 1 > first and tokens[a - 1] in ("a", "an", "the") and _gap(text, ends, starts, a - 1).strip() == ",":
             a -= 1  # "Winthai Suvaree, a Thai army spokesperson"
+        if a - 3 >= first and tokens[a - 2 : a] == ["known", "as"] and _gap(text, ends, starts, a - 2).strip() == ",":
+            a = back(a - 3)  # "Hudhaifa Kahlout, known as Abu Obeida"
         if a > first and _gap(text, ends, starts, a).strip() == "," and namey(a - 1):
             before = back(a - 1)
             if before == first or CLAUSE_BREAK.search(_gap(text, ends, starts, before)):
@@ -409,6 +417,7 @@ class Attributor:
         its subject (a side, a pronoun, a capitalised name), not after a possessive or an article?"""
         if cue_at == first or tokens[cue_at] in NOUNS_ONLY:
             return False
+        cue_at = max(_verb_start(tokens, text, starts, ends, cue_at, first), first + 1)  # "Islamabad now views"
         before = tokens[cue_at - 1]
         gap = _gap(text, ends, starts, cue_at)
         if gap.strip() or before in ("the", "its", "their", "his", "her", "our", "these", "those", "such"):
@@ -696,12 +705,15 @@ class Attributor:
                 who = (previous[0] if previous else UNKNOWN) if bare else UNKNOWN
             if not bare:
                 who, (a, b) = self._phrase(tokens, text, starts, ends, who, (a, b), first, last)
+                if any(x < b and a < y for x, y in taken):
+                    continue  # its whole phrase is a speaker found already ("X, known as Y")
                 passed_on = (who, (a, b))
             cue_at = next((k for k in range(b, last) if tokens[k] in CUE_CLASS), None)
             if cue_at is not None and _blamed_by_cue(tokens, cue_at, b):
                 continue
             if cue_at is None:
                 cue_at = next((k for k in range(a - 1, first - 1, -1) if tokens[k] in CUE_CLASS), None)
+            taken.append((a, b))
             out.append(
                 Statement(
                     who,

@@ -29,13 +29,13 @@ CUES = {
     "describing insisting stressing demanding asking termed terming labelled labeled branded branding "
     "argue urge ask asks cite cites cited citing describe hails hail stress emphasise emphasize confirm announce "
     "explain add write note declare acknowledge reveal reveals revealing indicate indicates suggest suggests "
-    "conveyed voiced voicing reaffirmed reaffirms reaffirming spoke speaks report",
+    "conveyed voiced voicing reaffirmed reaffirms reaffirming spoke speaks report view views",
 }
 SPEECH_NOUNS = {
     "accuse": "accusations accusation allegations allegation",
     "claim": "claim assertion assertions",
     "deny": "denial denials",
-    "say": "statement statements remarks comments declaration",
+    "say": "statement statements remarks comments declaration announcement announcements",
 }
 CUE_CLASS = {word: cue for cue, words in CUES.items() for word in words.split()}
 CUE_CLASS.update({word: cue for cue, words in SPEECH_NOUNS.items() for word in words.split()})
@@ -53,7 +53,7 @@ GROUPS = frozenset(
     (
         "critics analysts experts observers residents witnesses eyewitnesses diplomats mediators rebels "
         "villagers media report reports newspaper agency broadcaster medics doctors activists families refugees "
-        "outlets journalists groups"
+        "outlets journalists groups powers workers fishermen allies partners"
     ).split()
 )
 TITLE_WORDS = ROLES | frozenset(
@@ -67,7 +67,21 @@ TITLE_WORDS = ROLES | frozenset(
 )
 NOUN_CUES = frozenset(
     {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
-    | {"stress", "hail", "hails", "note", "vows", "caution", "cautions", "cites", "pledges", "add", "report"}
+    | {
+        "stress",
+        "hail",
+        "hails",
+        "note",
+        "vows",
+        "caution",
+        "cautions",
+        "cites",
+        "pledges",
+        "add",
+        "report",
+        "view",
+        "views",
+    }
 ) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
 # Common words that open a sentence without naming anyone ("In Kabul, ...", "However, ..."): a sentence's

@@ -376,3 +376,14 @@ def test_a_sides_press_reports_as_a_third_party_and_its_state_media_for_the_side
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("Afghan media", "third")]
     found = attributions("Afghan state media reported on Thursday that the border crossing had closed.", sides)
     assert [a["speaker"]["side"] for a in found] == ["afghanistan"]
+
+
+def test_an_announcement_by_someone_and_an_alias_name_one_speaker_who_tells_media():
+    sides = default_sides()
+    found = attributions("The strikes followed an announcement by Pakistan that the talks had failed.", sides)
+    assert [(a["speaker"]["text"], a["speaker"]["side"], a["cue"]) for a in found] == [("Pakistan", "pakistan", "say")]
+    text = "Afghan spokesman Zabihullah Mujahid, known as Abu Khalid, {} Pakistan had not kept its promises."
+    for verb in ("said", "told media that"):
+        found = attributions(text.format(verb), sides)
+        assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("afghanistan", ["pakistan"])], verb
+        assert found[0]["speaker"]["text"].startswith("Afghan spokesman Zabihullah Mujahid")

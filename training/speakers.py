@@ -8,8 +8,8 @@ indicator features gives the weights; ``model/speakers.json`` holds them as plai
 The threshold (``THRESHOLD``) and the regularisation (``C``) were chosen on the development files
 (``training.attribution_eval.DEVELOPMENT``), each read with a scorer fitted without it: the highest
 speaker-side figure whose precision stays at or above 0.70 (``--thresholds`` prints that table
-again; with the rules of 2026-12-04, C = 3 at 0.3 gave 0.789 at precision 0.706 and 0.4 gave 0.784
-at 0.728; with the rules a step earlier, C = 1 at 0.3 gave 0.785 at 0.693 and at 0.4 0.774 at 0.722,
+again; with the rules of 2026-12-04, C = 3 at 0.3 gave 0.799 at precision 0.708 and 0.4 gave 0.794
+at 0.731; with the rules a few steps earlier, C = 1 at 0.3 gave 0.785 at 0.693 and at 0.4 0.774 at 0.722,
 C = 10 matched C = 3, and C = 0.3 was lower throughout). Figures reported on the other
 files use scorers fitted without the file measured (``cross_fitted``), so no paragraph is measured
 by weights that saw its labels.
