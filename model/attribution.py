@@ -590,8 +590,10 @@ class Attributor:
             if word in CUE_CLASS or word == "according" and j + 1 < len(tokens) and tokens[j + 1] == "to"
         ]
         at = 0
+        opening: list[tuple[int, int]] = []  # all-quote sentences just before, no speaker yet
         for first, last in _sentences(text, starts, ends):
             made = False
+            before = len(found)
             while at < len(cues) and cues[at][0] < last:
                 j, cue = cues[at]
                 at += 1
@@ -649,9 +651,25 @@ class Attributor:
                 made = True
             learned, previous = self._learned(tokens, text, starts, ends, party, first, last, found, previous)
             found += learned
-            if made or learned:
-                continue
             inside = party[first:last]
+            if made or learned:
+                if opening and opening[-1][1] == first and inside and inside[0]:
+                    speaker = found[before]  # '"... . ...," Mujahid said': the quote's earlier sentences are his too
+                    found[before:before] = [
+                        Statement(
+                            speaker.speaker,
+                            speaker.speaker_tokens,
+                            "quote",
+                            self.targets(tokens, speaker.speaker, a, b, (0, 0)),
+                            (a, b),
+                            True,
+                            _content(tokens, a, b, (0, 0), None),
+                        )
+                        for a, b in opening
+                    ]
+                opening = []
+                continue
+            opening = opening + [(first, last)] if inside and all(inside) else []
             if found and inside and all(inside) and found[-1].tokens[1] == first:
                 prior = found[-1]
                 found.append(
@@ -942,7 +960,13 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
             same = prior["speaker"]["side"] == _side_name(statement.speaker, sides) and (
                 resolved or prior["speaker"]["text"] == who
             )
-            if same and statement.speaker != UNKNOWN or (statement.cue == "quote" and prior["speaker"]["text"] == who):
+            if (
+                same
+                and statement.speaker != UNKNOWN
+                or (statement.cue == "quote" and prior["speaker"]["text"] == who)
+                or (start, end) == mentions[-1]  # the same words and side: a quote's earlier sentences, then its cue
+                and prior["speaker"]["side"] == _side_name(statement.speaker, sides)
+            ):
                 prior["cue"] = min(prior["cue"], cue, key=CUE_STRENGTH.index)
                 for target in targets:
                     name = _side_name(target, sides)

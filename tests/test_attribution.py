@@ -387,3 +387,13 @@ def test_an_announcement_by_someone_and_an_alias_name_one_speaker_who_tells_medi
         found = attributions(text.format(verb), sides)
         assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("afghanistan", ["pakistan"])], verb
         assert found[0]["speaker"]["text"].startswith("Afghan spokesman Zabihullah Mujahid")
+
+
+def test_a_quotes_earlier_sentences_belong_to_the_speaker_named_at_its_end():
+    found = attributions(
+        "\u201cPakistan sent the militants across the border. Such attacks must stop,\u201d Mujahid said.",
+        default_sides(),
+    )
+    assert said(found) == [("Mujahid", "afghanistan", ["pakistan"])]
+    statement = found[0]["statement"]
+    assert statement["start"] <= 1
