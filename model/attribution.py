@@ -47,13 +47,23 @@ from framing.model.sides import SIDE_A, SIDE_B, THIRD
 from framing.model.speech_words import (
     CLAUSE_BREAK,
     CUE_CLASS,
+    DAYS,
+    EXCHANGES,
+    FINITE_VERBS,
     FUNCTION_WORDS,
+    GROUP_MODIFIERS,
     GROUPS,
+    MADE,
     NOUN_CUES,
     NOUNS_ONLY,
+    OPENING_WORDS,
+    PRESS,
     PRONOUNS,
     ROLES,
+    TAKING,
+    TELLING,
     TITLE_WORDS,
+    VERB_MODIFIERS,
 )
 
 BLAMING = frozenset({"accuse", "blame", "condemn"})
@@ -131,13 +141,6 @@ def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cu
     return next((kind for kind in CONTENT_ORDER if kind in kinds), "none")
 
 
-GROUP_MODIFIERS = frozenset("state local international foreign independent rights human aid".split())
-PRESS = frozenset("media agency newspaper broadcaster outlets press".split())
-TAKING = frozenset(
-    "claim claimed claims claiming take took takes taking accept accepted accepts accepting assume assumed".split()
-)
-
-
 def _possessor(tokens: list[str], j: int):
     """The speaker whose words a possessive at token j introduces ("Kabul's denial"): its side if j is a
     side mention, else a name of unknown side (``Attributor._phrase`` widens it to the whole name)."""
@@ -167,9 +170,6 @@ def _both_sides(tokens, text, starts, ends, cue_at: int, first: int, reach: int 
     return None
 
 
-EXCHANGES = frozenset("exchanged exchange exchanging traded trade trading".split())
-
-
 def _mutual(tokens, text, starts, ends, cue: str, cue_at: int, first: int) -> list[tuple[str, tuple[int, int]]]:
     """Both sides speaking at once, each blaming the other, as (side, its words): "both sides
     accused each other", and blame exchanged ("Thailand and Cambodia exchanged allegations", "the
@@ -195,11 +195,6 @@ def _valence(tokens: list[str], i: int, valence: dict[str, float], reach: int = 
     return sum(valence.get(tokens[j], 0.0) for j in range(max(0, i - reach), min(len(tokens), i + reach + 1)))
 
 
-MADE = frozenset("levelled leveled made raised issued lodged voiced".split())
-OPENING_WORDS = frozenset("after while when before by in".split())
-VERB_MODIFIERS = frozenset("also later then further again earlier previously had has have would will".split())
-
-
 def _modifies_verb(token: str) -> bool:
     """May stand between a pronoun and its cue ("he further warned", "she has also said")?"""
     return token in VERB_MODIFIERS or token.endswith("ly")
@@ -211,17 +206,10 @@ def _blamed_by_cue(tokens: list[str], cue_at: int, earliest: int) -> bool:
     return cue_at - 2 >= earliest and tokens[cue_at - 1] == "to" and tokens[cue_at - 2] in AUXILIARIES
 
 
-TELLING = frozenset("told tell tells telling".split())  # who is told is never the speaker: "..., told media"
-FINITE_VERBS = frozenset("had has have was were is are would will could should must did does do may might can".split())
-
-
 def _reported_subject(tokens, text, starts, ends, end: int, last: int) -> bool:
     """Is the phrase ending before token ``end`` the subject of what is reported (a verb follows it
     directly: "said Kabul had failed") rather than the speaker ("said Mujahid in a statement")?"""
     return end < last and tokens[end] in FINITE_VERBS and not _gap(text, ends, starts, end).strip()
-
-
-DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
 
 
 def _verb_start(tokens, text, starts, ends, cue_at: int, first: int) -> int:

@@ -86,7 +86,7 @@ NOUN_CUES = frozenset(
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
 # Common words that open a sentence without naming anyone ("In Kabul, ...", "However, ..."): a sentence's
 # subject is never one of them. A short list of our own: scikit-learn's stop-word list would cost the
-# scoring processes the import of scikit-learn and SciPy (about 85 MB each).
+# scoring processes the import of scikit-learn (about 60 MB each, measured in BENCHMARKS.md's memory rows).
 FUNCTION_WORDS = frozenset(
     (
         "a an the this that these those it its he she they we i you his her their our my your in on at to of for "
@@ -97,3 +97,17 @@ FUNCTION_WORDS = frozenset(
         "another any few"
     ).split()
 )
+
+# Words the attribution rules read around a cue and its speaker (``model.attribution``).
+GROUP_MODIFIERS = frozenset("state local international foreign independent rights human aid".split())
+PRESS = frozenset("media agency newspaper broadcaster outlets press".split())
+TAKING = frozenset(
+    "claim claimed claims claiming take took takes taking accept accepted accepts accepting assume assumed".split()
+)
+EXCHANGES = frozenset("exchanged exchange exchanging traded trade trading".split())
+MADE = frozenset("levelled leveled made raised issued lodged voiced".split())
+OPENING_WORDS = frozenset("after while when before by in".split())
+VERB_MODIFIERS = frozenset("also later then further again earlier previously had has have would will".split())
+TELLING = frozenset("told tell tells telling".split())  # who is told is never the speaker: "..., told media"
+FINITE_VERBS = frozenset("had has have was were is are would will could should must did does do may might can".split())
+DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
