@@ -150,10 +150,12 @@ def _possessor(tokens: list[str], j: int):
 BOTH_SIDES = frozenset("sides side countries parties nations governments neighbours neighbors capitals".split())
 
 
-def _both_sides(tokens, text, starts, ends, cue_at: int, first: int, reach: int = 4) -> tuple[int, int] | None:
-    """The words naming both sides as one speaker just before the cue at ``cue_at`` ("both sides
-    accused", "each side blamed", "the two countries have said", "the neighbouring countries"),
-    else None."""
+def _both_sides(
+    tokens, text, starts, ends, cue_at: int, first: int, reach: int = 4, past_cues: bool = False
+) -> tuple[int, int] | None:
+    """The words naming both sides as one speaker within ``reach`` words before the cue at ``cue_at``
+    ("both sides accused", "each side blamed", "the two countries have said", "the neighbouring
+    countries"), else None; another cue between them ends the search unless ``past_cues``."""
     for k in range(cue_at - 1, max(first, cue_at - reach) - 1, -1):
         if tokens[k] in BOTH_SIDES:
             if k > first and tokens[k - 1] in ("both", "each"):
@@ -163,7 +165,7 @@ def _both_sides(tokens, text, starts, ends, cue_at: int, first: int, reach: int 
             if k > first and tokens[k] in ("neighbours", "neighbors") and tokens[k - 1] == "the":
                 return k - 1, k + 1
             return None
-        if text[starts[k]].isupper() or tokens[k] in CUE_CLASS and reach <= 4 or tokens[k] in SIDES:
+        if text[starts[k]].isupper() or tokens[k] in CUE_CLASS and not past_cues or tokens[k] in SIDES:
             return None
         if CLAUSE_BREAK.search(_gap(text, ends, starts, k + 1)):
             return None
@@ -180,7 +182,7 @@ def _mutual(tokens, text, starts, ends, cue: str, cue_at: int, first: int) -> li
     if cue not in BLAMING or cue_at == first or tokens[cue_at - 1] not in EXCHANGES:
         return []
     verb = cue_at - 1
-    both = _both_sides(tokens, text, starts, ends, verb, first, reach=8)
+    both = _both_sides(tokens, text, starts, ends, verb, first, reach=8, past_cues=True)
     if both is not None:
         return [(SIDE_A, both), (SIDE_B, both)]
     k = verb - 1
@@ -643,34 +645,12 @@ class Attributor:
             if made or learned:
                 if opening and opening[-1][1] == first and inside and inside[0]:
                     speaker = found[before]  # '"... . ...," Mujahid said': the quote's earlier sentences are his too
-                    found[before:before] = [
-                        Statement(
-                            speaker.speaker,
-                            speaker.speaker_tokens,
-                            "quote",
-                            self.targets(tokens, speaker.speaker, a, b, (0, 0)),
-                            (a, b),
-                            True,
-                            _content(tokens, a, b, (0, 0), None),
-                        )
-                        for a, b in opening
-                    ]
+                    found[before:before] = [self._quoted(tokens, speaker, a, b) for a, b in opening]
                 opening = []
                 continue
             opening = opening + [(first, last)] if inside and all(inside) else []
             if found and inside and all(inside) and found[-1].tokens[1] == first:
-                prior = found[-1]
-                found.append(
-                    Statement(
-                        prior.speaker,
-                        prior.speaker_tokens,
-                        "quote",
-                        self.targets(tokens, prior.speaker, first, last, (0, 0)),
-                        (first, last),
-                        True,
-                        _content(tokens, first, last, (0, 0), None),
-                    )
-                )
+                found.append(self._quoted(tokens, found[-1], first, last))
                 continue
             if not any(inside):
                 named = [k for k in range(first, last) if tokens[k] in SIDES]
@@ -687,6 +667,18 @@ class Attributor:
                         )
                     )
         return found, previous
+
+    def _quoted(self, tokens: list[str], speaker: Statement, first: int, last: int) -> Statement:
+        """Sentence [first, last), all quotation, as more words of ``speaker``'s statement."""
+        return Statement(
+            speaker.speaker,
+            speaker.speaker_tokens,
+            "quote",
+            self.targets(tokens, speaker.speaker, first, last, (0, 0)),
+            (first, last),
+            True,
+            _content(tokens, first, last, (0, 0), None),
+        )
 
     def _learned(
         self, tokens, text, starts, ends, party, first, last, found, previous
