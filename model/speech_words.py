@@ -66,22 +66,10 @@ TITLE_WORDS = ROLES | frozenset(
     ).split()
 )
 NOUN_CUES = frozenset(
-    {"claims", "demands", "calls", "charges", "notes", "states", "warning", "warnings", "reports", "say", "tell"}
-    | {
-        "stress",
-        "hail",
-        "hails",
-        "note",
-        "vows",
-        "caution",
-        "cautions",
-        "cites",
-        "pledges",
-        "add",
-        "report",
-        "view",
-        "views",
-    }
+    (
+        "claims demands calls charges notes states warning warnings reports say tell stress hail hails note vows "
+        "caution cautions cites pledges add report view views"
+    ).split()
 ) | frozenset(" ".join(SPEECH_NOUNS.values()).split())
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|[”\"»“«]")
 # Common words that open a sentence without naming anyone ("In Kabul, ...", "However, ..."): a sentence's
