@@ -12,7 +12,8 @@ are enough to find, with light rules in the manner of quote-attribution systems:
   possessive before a word for speech names one too ("Islamabad's claims", "Kabul's denial");
 - a speaker's words are the whole phrase that names them: the title and name around the word
   found ("Chinese Foreign Ministry spokesman Lin Jian"), with a name or title set off by one
-  comma ("Pakistan's interior minister, Ahmed Raza"), whose side a bare name then takes;
+  comma ("Pakistan's interior minister, Ahmed Raza"), whose side a bare name then takes; a
+  person the sides list by full name keeps their side when met by one name ("Lin Jian": "Lin said");
 - a sentence that is all quotation and follows a statement continues it (a quote split over
   sentences);
 - speakers the rules miss ("Afghan sources countered that ...", a name before a colon and a quote):
@@ -37,13 +38,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
 from framing.model import speakers
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
-from framing.model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.sides import SIDE_A, SIDE_B, THIRD, alias_words
 from framing.model.speech_words import (
     CLAUSE_BREAK,
     CUE_CLASS,
@@ -53,6 +55,7 @@ from framing.model.speech_words import (
     FUNCTION_WORDS,
     GROUP_MODIFIERS,
     GROUPS,
+    INSTITUTION_WORDS,
     MADE,
     NOUN_CUES,
     NOUNS_ONLY,
@@ -70,6 +73,7 @@ BLAMING = frozenset({"accuse", "blame", "condemn"})
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
+NOT_NAMES = TITLE_WORDS | GROUPS | PRESS | INSTITUTION_WORDS | FUNCTION_WORDS | GROUP_MODIFIERS
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
 _CLOSING_QUOTE = re.compile(r"[”\"’»]")
 _INVERTED = re.compile(r"[”\"’»,]|\s[-–—]\s")  # '…,” said X', '…, said X', '… - said X'
@@ -889,6 +893,28 @@ def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[
     return any(tokens[j] == target and _valence(tokens, j, valence) <= NEGATIVE for j in range(first, last))
 
 
+@lru_cache(maxsize=32)
+def _alias_names(sides) -> dict[str, str]:
+    """The first and last words of the people the sides' names list ("Lin Jian" -> lin, jian:
+    side A), so that a person met by one name ("Lin said", "Dar said") takes their side. A person
+    is a name of two to four capitalised words, none a title's or an institution's ("PTV News" is
+    not one); a word that another side's or a third party's person shares is left out."""
+    owners: dict[str, set] = {}
+    named = [(SIDE_A, alias) for alias in sides.a.aliases] + [(SIDE_B, alias) for alias in sides.b.aliases]
+    for owner, alias in named + [(THIRD, alias) for alias in sides.third_parties]:
+        words = alias_words(alias)
+        if (
+            1 < len(words) <= 4
+            and all(word[:1].isupper() for word in alias.split())
+            and not any(word in NOT_NAMES for word in words)
+        ):
+            for word in (words[0], words[-1]):
+                owners.setdefault(word, set()).add(owner)
+    return {
+        word: owner.pop() for word, owner in owners.items() if len(owner) == 1 and THIRD not in owner and len(word) > 2
+    }
+
+
 def merged(found: list[tuple], sides, context: Context | None = None) -> list[tuple[dict, list[tuple[int, int]]]]:
     """A paragraph's attributions, each with the character spans of every mention of its speaker.
 
@@ -914,12 +940,18 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
             statement = replace(statement, speaker=THIRD)  # "Iranian media reported": the press, not the side
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
+            if side is None:
+                head = next((k for k in range(last - 1, first - 1, -1) if text[starts[k]].isupper()), None)
+                side = None if head is None else _alias_names(sides).get(tokens[head])
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
             if side is None and (
                 tokens[name] not in PRONOUNS and text[starts[name]].isupper() or tokens[last - 1] in GROUPS
             ):
                 side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown
-            if side is not None:
+            if side in SIDES:  # its targets were read for an unknown speaker: read them again, own side aside
+                targets = attributor().targets(tokens, side, *statement.tokens, statement.speaker_tokens)
+                statement = replace(statement, speaker=side, targets=targets)
+            elif side is not None:
                 statement = replace(statement, speaker=side)
         start, end = starts[first], ends[last - 1]
         if text.endswith(("'s", "’s"), start, end) and end - start > 2:

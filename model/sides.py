@@ -36,7 +36,7 @@ def _inflections(word: str) -> tuple[str, ...]:
     return (word, word + "'s", word + "\u2019s", word + "s", word + "es", word + "s'", word + "s\u2019")
 
 
-def _alias_words(alias: str) -> tuple[str, ...]:
+def alias_words(alias: str) -> tuple[str, ...]:
     """An alias's words as ``tokenize`` writes them (lower case, \u2019 as ')."""
     return tuple(alias[a:b].lower().replace("\u2019", "'") for a, b in words(alias))
 
@@ -89,23 +89,23 @@ class Sides:
         """
         owners: dict[tuple[str, ...], str] = {}
         for alias in self.third_parties:
-            owners.setdefault(_alias_words(alias), THIRD)
+            owners.setdefault(alias_words(alias), THIRD)
         for token, side in ((SIDE_A, self.a), (SIDE_B, self.b)):
             for alias in side.aliases:
-                key = _alias_words(alias)
+                key = alias_words(alias)
                 if not key:
                     raise SidesError(f"side {side.name!r}: alias {alias!r} has no letters or digits")
                 if owners.get(key, token) not in (token, THIRD):
                     raise SidesError(f"alias {alias!r} is given for both sides")
                 owners.setdefault(key, token)
         capitals = {
-            _alias_words(a): a.strip()
+            alias_words(a): a.strip()
             for side in (self.a, self.b)
             for a in side.aliases
             if a.strip().isupper() and len(a.strip()) <= 5
         }
         capitals.update(
-            {_alias_words(a): a.strip() for a in self.third_parties if a.strip().isupper() and len(a.strip()) <= 5}
+            {alias_words(a): a.strip() for a in self.third_parties if a.strip().isupper() and len(a.strip()) <= 5}
         )
         single: dict[str, tuple[str, str | None]] = {}
         multi: dict[str, list] = {}

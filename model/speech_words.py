@@ -98,4 +98,13 @@ OPENING_WORDS = frozenset("after while when before by in".split())
 VERB_MODIFIERS = frozenset("also later then further again earlier previously had has have would will".split())
 TELLING = frozenset("told tell tells telling".split())  # who is told is never the speaker: "..., told media"
 FINITE_VERBS = frozenset("had has have was were is are would will could should must did does do may might can".split())
+# Words of institutions' names, never of a person's: "PTV News", "Israel Defense Forces", "Foreign Office".
+INSTITUTION_WORDS = frozenset(
+    (
+        "news agency television radio tv channel times post daily corps guard guards command council court "
+        "party front bank organization organisation committee service intelligence headquarters department board "
+        "authority assembly parliament congress senate movement brigade brigades leadership emirate republic "
+        "force air police federation union kingdom state states coast centre center institute university"
+    ).split()
+)
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.model.attribution import describe, in_words, read_context, statements_of
 from framing.model.features import analyse_batch
-from framing.model.sides import default_sides
+from framing.model.sides import default_sides, sides_by_dispute
 
 MUJAHID = (
     "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
@@ -397,3 +397,20 @@ def test_a_quotes_earlier_sentences_belong_to_the_speaker_named_at_its_end():
     assert said(found) == [("Mujahid", "afghanistan", ["pakistan"])]
     statement = found[0]["statement"]
     assert statement["start"] <= 1
+
+
+def test_a_person_the_sides_list_by_full_name_keeps_their_side_when_met_by_one_name():
+    sides = sides_by_dispute()["india-pakistan"]  # lists "Ishaq Dar", not "Dar" alone
+    found = attributions("Dar told reporters that India had violated the ceasefire twice overnight.", sides)
+    assert [(a["speaker"]["text"], a["speaker"]["side"], a["targets"]) for a in found] == [
+        ("Dar", "pakistan", ["india"])
+    ]
+    china = sides_by_dispute()["china-philippines"]  # "Lin Jian": a surname written first
+    found = attributions("Lin said Manila had provoked the incident at Second Thomas Shoal.", china)
+    assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("china", ["philippines"])
+
+
+def test_an_outlet_named_like_a_sides_broadcaster_is_not_taken_for_that_side():
+    sides = default_sides()  # lists "PTV News"; "News" is an institution's word, not a person's
+    found = attributions("Dawn News reported that Kabul had rejected the proposal.", sides)
+    assert found[0]["speaker"]["side"] == "third"
