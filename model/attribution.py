@@ -218,6 +218,12 @@ def _reported_subject(tokens, text, starts, ends, end: int, last: int) -> bool:
     return end < last and tokens[end] in FINITE_VERBS and not _gap(text, ends, starts, end).strip()
 
 
+def _no_one(tokens: list[str], a: int, b: int) -> bool:
+    """Are words [a, b) only words like "his", "two", "such" that name no one ("His family issued a
+    statement", '"Two or three shells hit our home"')? Pronouns do name someone."""
+    return all(tokens[k] in FUNCTION_WORDS and tokens[k] not in PRONOUNS for k in range(a, b))
+
+
 def _verb_start(tokens, text, starts, ends, cue_at: int, first: int) -> int:
     """Where the verb group of the cue at ``cue_at`` starts, before the words that may stand between
     a subject and its verb ("the Foreign Office on Wednesday announced", "have once again reported")."""
@@ -290,7 +296,11 @@ class Attributor:
             if subject is not None:  # "Pakistan sharpened its rhetoric, accusing ...", "Mujahid thanked ... and said"
                 return subject
         if word in NOUN_CUES and not self._verb(tokens, text, starts, ends, cue_at, first):
-            by = cue_at + 1 + (cue_at + 1 < last and tokens[cue_at + 1] in MADE)
+            by = cue_at + 1
+            while by < last and tokens[by] in AUXILIARIES:
+                by += 1  # "demands were made by"
+            if by < last and tokens[by] in MADE:  # "made on Wednesday by", "levelled by"
+                by = next((k for k in range(by + 1, min(last, by + 4)) if tokens[k] == "by"), by + 1)
             if by + 1 < last and tokens[by] == "by":  # "allegations levelled by Pakistan", "claims by Kabul"
                 return self._forward(tokens, text, starts, ends, by + 1, last, previous)
             if cue_at > first and text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s", "s'", "s’")):
@@ -328,6 +338,7 @@ class Attributor:
                 or text[starts[k]].isupper()
                 and word not in PRONOUNS
                 and word not in CUE_CLASS
+                and (word not in FUNCTION_WORDS or word == "the")  # "Meanwhile, the US" is the US
             )
 
         def linked(k: int) -> bool:  # "of" / "the" inside a title: "minister of the interior"
@@ -411,6 +422,8 @@ class Attributor:
         its subject (a side, a pronoun, a capitalised name), not after a possessive or an article?"""
         if cue_at == first or tokens[cue_at] in NOUNS_ONLY:
             return False
+        if cue_at + 1 < len(tokens) and tokens[cue_at + 1] in FINITE_VERBS:
+            return False  # "Similar demands were made", "Casualty reports are disputed": the subject, a noun
         cue_at = max(_verb_start(tokens, text, starts, ends, cue_at, first), first + 1)  # "Islamabad now views"
         before = tokens[cue_at - 1]
         gap = _gap(text, ends, starts, cue_at)
@@ -622,7 +635,7 @@ class Attributor:
                     previous,
                     (found[-1].speaker, found[-1].speaker_tokens) if made else None,
                 )
-                if speaker is None:
+                if speaker is None or _no_one(tokens, *speaker[1]):
                     continue
                 who, span, resolved = speaker
                 speaking = [(who, span)]
@@ -701,6 +714,8 @@ class Attributor:
             if scorer.probability(names) < scorer.threshold:
                 continue
             span = tokens[a:b]
+            if _no_one(tokens, a, b):
+                continue
             bare = b - a == 1 and (span[0] in PRONOUNS or span[0] in ROLES)
             who = next((t for t in span if t in SIDES), THIRD if THIRD in span else None)
             if who is None:

@@ -414,3 +414,17 @@ def test_an_outlet_named_like_a_sides_broadcaster_is_not_taken_for_that_side():
     sides = default_sides()  # lists "PTV News"; "News" is an institution's word, not a person's
     found = attributions("Dawn News reported that Kabul had rejected the proposal.", sides)
     assert found[0]["speaker"]["side"] == "third"
+
+
+def test_ordinary_words_at_a_sentences_start_are_not_taken_for_speakers():
+    armenia = sides_by_dispute()["armenia-azerbaijan"]
+    found = attributions(
+        "Similar demands were made on Wednesday by Azerbaijan's foreign minister. His family issued a "
+        "statement saying the hearings were unfair.",
+        armenia,
+    )
+    speakers = [a["speaker"]["text"] for a in found]
+    assert speakers[0] == "Azerbaijan's foreign minister" and not {"Similar", "His"} & set(speakers)
+    iran = sides_by_dispute()["israel-iran"]
+    found = attributions("Iran fired missiles at Israel. Meanwhile, the US has denied any involvement.", iran)
+    assert [a["speaker"]["text"] for a in found] == ["the US"]
