@@ -959,10 +959,15 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
                 head = next((k for k in range(last - 1, first - 1, -1) if text[starts[k]].isupper()), None)
                 side = None if head is None else _alias_names(sides).get(tokens[head])
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
+            titles_only = all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
             if side is None and (
-                tokens[name] not in PRONOUNS and text[starts[name]].isupper() or tokens[last - 1] in GROUPS
+                tokens[name] not in PRONOUNS
+                and text[starts[name]].isupper()
+                and not titles_only
+                or tokens[last - 1] in GROUPS
             ):
-                side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown
+                side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown;
+                # a title alone capitalised at a sentence's start ("Officials said") names no one: unknown
             if side in SIDES:  # its targets were read for an unknown speaker: read them again, own side aside
                 targets = attributor().targets(tokens, side, *statement.tokens, statement.speaker_tokens)
                 statement = replace(statement, speaker=side, targets=targets)

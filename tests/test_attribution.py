@@ -428,3 +428,10 @@ def test_ordinary_words_at_a_sentences_start_are_not_taken_for_speakers():
     iran = sides_by_dispute()["israel-iran"]
     found = attributions("Iran fired missiles at Israel. Meanwhile, the US has denied any involvement.", iran)
     assert [a["speaker"]["text"] for a in found] == ["the US"]
+
+
+def test_a_title_alone_at_a_sentences_start_is_of_unknown_side_not_a_third_party():
+    found = attributions("Security officials said the Afghan Taliban had failed to act.", default_sides())
+    assert (found[0]["speaker"]["text"], found[0]["speaker"]["side"]) == ("Security officials", "unknown")
+    found = attributions("Analysts said the Afghan Taliban had failed to act.", default_sides())
+    assert found[0]["speaker"]["side"] == "third"  # a group of people is still a third party
