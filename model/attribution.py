@@ -908,23 +908,45 @@ def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[
     return any(tokens[j] == target and _valence(tokens, j, valence) <= NEGATIVE for j in range(first, last))
 
 
+def _name_at_end(tokens: list[str], text: str, starts: list[int], first: int, last: int) -> str | None:
+    """The last run of capitalised words in words [first, last), titles aside, in lower case
+    ("Foreign Office spokesperson Mumtaz Zahra Baloch" -> "mumtaz zahra baloch", "FM Dar" -> "dar")."""
+    end = next((k + 1 for k in range(last - 1, first - 1, -1) if text[starts[k]].isupper()), None)
+    if end is None:
+        return None
+    start = end - 1
+    while start > first and text[starts[start - 1]].isupper() and tokens[start - 1] not in NOT_NAMES:
+        start -= 1
+    while start < end - 1 and (tokens[start] in NOT_NAMES or text[starts[start] : starts[start] + 3].isupper()):
+        start += 1  # "Colonel Qureshi", "FM Dar", "PM Sharif"
+    return " ".join(tokens[start:end])
+
+
 @lru_cache(maxsize=32)
 def _alias_names(sides) -> dict[str, str]:
-    """The first and last words of the people the sides' names list ("Lin Jian" -> lin, jian:
-    side A), so that a person met by one name ("Lin said", "Dar said") takes their side. A person
-    is a name of two to four capitalised words, none a title's or an institution's ("PTV News" is
-    not one); a word that another side's or a third party's person shares is left out."""
+    """The people the sides' names and speakers list, by full name ("lin jian": side A) and by
+    their first and last words alone ("lin", "jian"), and the one-word speakers ("araqchi",
+    "nournews"), so that a person met by one name ("Lin said", "Dar said") takes their side. A
+    person is a name of two to four capitalised words, none a title's or an institution's ("PTV
+    News" is not one); a name that another side's or a third party's person shares is left out.
+    A full name not listed is not guessed from its last word ("Ali Reza Karimi" is not "Bilal Karimi")."""
     owners: dict[str, set] = {}
-    named = [(SIDE_A, alias) for alias in sides.a.aliases] + [(SIDE_B, alias) for alias in sides.b.aliases]
-    for owner, alias in named + [(THIRD, alias) for alias in sides.third_parties]:
+    named = [
+        (token, alias, alias in side.speakers)
+        for token, side in ((SIDE_A, sides.a), (SIDE_B, sides.b))
+        for alias in side.aliases + side.speakers
+    ]
+    for owner, alias, speaker in named + [(THIRD, alias, False) for alias in sides.third_parties]:
         words = alias_words(alias)
-        if (
+        if speaker and len(words) == 1 and words[0] not in NOT_NAMES:
+            owners.setdefault(words[0], set()).add(owner)
+        elif (
             1 < len(words) <= 4
             and all(word[:1].isupper() for word in alias.split())
             and not any(word in NOT_NAMES for word in words)
         ):
-            for word in (words[0], words[-1]):
-                owners.setdefault(word, set()).add(owner)
+            for name in (words[0], words[-1], " ".join(words)):
+                owners.setdefault(name, set()).add(owner)
     return {
         word: owner.pop() for word, owner in owners.items() if len(owner) == 1 and THIRD not in owner and len(word) > 2
     }
@@ -956,15 +978,14 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if statement.speaker == UNKNOWN:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
             if side is None:
-                head = next((k for k in range(last - 1, first - 1, -1) if text[starts[k]].isupper()), None)
-                side = None if head is None else _alias_names(sides).get(tokens[head])
+                side = _alias_names(sides).get(_name_at_end(tokens, text, starts, first, last))
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
             titles_only = all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
             if side is None and (
                 tokens[name] not in PRONOUNS
                 and text[starts[name]].isupper()
                 and not titles_only
-                or tokens[last - 1] in GROUPS
+                or any(tokens[k] in GROUPS for k in range(first, last))  # "security analyst Syed Mohammad Ali"
             ):
                 side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown;
                 # a title alone capitalised at a sentence's start ("Officials said") names no one: unknown

@@ -47,8 +47,14 @@ class SidesError(ValueError):
 
 @dataclass(frozen=True)
 class Side:
+    """``aliases`` are the side's names, which ``mask`` hides from the model; ``speakers`` are more
+    people and outlets that speak for it (officials, other spellings, state media), which only the
+    attribution layer reads: masking them lowered direction macro-F1 on real news held out by outlet
+    (0.626 -> 0.620), while as speakers they set the side of people met by name (``model.attribution``)."""
+
     name: str
     aliases: tuple[str, ...]
+    speakers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,14 @@ def sides_from_mapping(data: dict, origin: str = "sides") -> Sides:
             raise SidesError(f"{where}: 'aliases' must be a list of non-empty strings")
         if any(len(a) > 200 for a in aliases):
             raise SidesError(f"{where}: an alias is longer than 200 characters")
-        sides.append(Side(name=name, aliases=tuple(a.strip() for a in aliases)))
+        speakers = entry.get("speakers", [])
+        if not isinstance(speakers, list) or not all(isinstance(a, str) and a.strip() for a in speakers):
+            raise SidesError(f"{where}: 'speakers' must be a list of non-empty strings")
+        if len(speakers) > MAX_ALIASES or any(len(a) > 200 for a in speakers):
+            raise SidesError(f"{where}: at most {MAX_ALIASES} speakers, each of at most 200 characters")
+        sides.append(
+            Side(name=name, aliases=tuple(a.strip() for a in aliases), speakers=tuple(a.strip() for a in speakers))
+        )
     dispute = data.get("dispute", f"{sides[0].name}-{sides[1].name}")
     third = data.get("third_parties", [])
     if not isinstance(dispute, str):

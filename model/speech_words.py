@@ -53,7 +53,8 @@ GROUPS = frozenset(
     (
         "critics analysts experts observers residents witnesses eyewitnesses diplomats mediators rebels "
         "villagers media report reports newspaper agency broadcaster medics doctors activists families refugees "
-        "outlets journalists groups powers workers fishermen allies partners"
+        "outlets journalists groups powers workers fishermen allies partners "
+        "critic analyst expert observer resident witness eyewitness diplomat mediator villager activist journalist"
     ).split()
 )
 TITLE_WORDS = ROLES | frozenset(

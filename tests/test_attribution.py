@@ -435,3 +435,41 @@ def test_a_title_alone_at_a_sentences_start_is_of_unknown_side_not_a_third_party
     assert (found[0]["speaker"]["text"], found[0]["speaker"]["side"]) == ("Security officials", "unknown")
     found = attributions("Analysts said the Afghan Taliban had failed to act.", default_sides())
     assert found[0]["speaker"]["side"] == "third"  # a group of people is still a third party
+
+
+def test_a_sides_listed_speakers_set_the_side_of_people_met_by_name_but_are_not_masked():
+    from framing.model.sides import sides_from_mapping
+
+    sides = sides_from_mapping(
+        {
+            "dispute": "israel-iran",
+            "side": [
+                {"name": "israel", "aliases": ["Israel", "Israeli"]},
+                {"name": "iran", "aliases": ["Iran", "Iranian"], "speakers": ["Araqchi", "Bilal Karimi"]},
+            ],
+        }
+    )
+    assert sides.mentions("Araqchi met Israeli envoys.") == [(12, 19, "side_a")]  # the model never sees them masked
+    found = attributions("Araqchi warned that Israel would pay for the strikes.", sides)
+    assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("iran", ["israel"])
+    found = attributions("Karimi said Israel had struck first.", sides)
+    assert found[0]["speaker"]["side"] == "iran"  # a listed person met by their surname
+    found = attributions("Ali Reza Karimi said Israel had struck first.", sides)
+    assert found[0]["speaker"]["side"] == "third"  # another full name: not guessed from the surname
+
+
+def test_a_sides_file_with_malformed_speakers_is_refused_with_its_place():
+    from framing.model.sides import SidesError, sides_from_mapping
+
+    with pytest.raises(SidesError, match="x.toml: side 2: 'speakers' must be a list of non-empty strings"):
+        sides_from_mapping(
+            {"side": [{"name": "a", "aliases": ["A"]}, {"name": "b", "aliases": ["B"], "speakers": "Bob"}]},
+            origin="x.toml",
+        )
+
+
+def test_one_analyst_or_witness_set_off_by_commas_speaks_as_a_third_party():
+    found = attributions("Omar Samad, an analyst, said the Afghan Taliban had misjudged Islamabad.", default_sides())
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("Omar Samad, an analyst", "third")]
+    found = attributions("Security analyst Omar Samad said Kabul had misjudged Islamabad.", default_sides())
+    assert found[0]["speaker"]["side"] == "third"
