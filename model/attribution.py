@@ -60,6 +60,7 @@ from framing.model.speech_words import (
     NOUN_CUES,
     NOUNS_ONLY,
     OPENING_WORDS,
+    PLACES_AND_PEOPLE,
     PRESS,
     PRONOUNS,
     ROLES,
@@ -571,6 +572,8 @@ class Attributor:
         named = {}
         for j in range(first, last):
             if tokens[j] in SIDES and not (skip[0] <= j < skip[1]):
+                if j + 1 < len(tokens) and tokens[j + 1] in PLACES_AND_PEOPLE:
+                    continue  # "along the Afghan border", "the Afghan people": a place or its people, not a wrongdoer
                 named.setdefault(tokens[j], []).append(j)
         if speaker in SIDES:
             return tuple(s for s in SIDES if s in named and s != speaker)

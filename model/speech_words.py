@@ -108,4 +108,12 @@ INSTITUTION_WORDS = frozenset(
         "force air police federation union kingdom state states coast centre center institute university"
     ).split()
 )
+# Words after a side's name that make it a place or its people, never the one doing wrong:
+# "along the Afghan border", "the Pakistani province of", "the Afghan people", "Israeli civilians".
+PLACES_AND_PEOPLE = frozenset(
+    (
+        "border borders frontier province provinces city cities capital territory region regions airspace waters "
+        "coast villages district districts people civilians citizens nationals refugees migrants children women"
+    ).split()
+)
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())

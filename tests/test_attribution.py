@@ -473,3 +473,13 @@ def test_one_analyst_or_witness_set_off_by_commas_speaks_as_a_third_party():
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("Omar Samad, an analyst", "third")]
     found = attributions("Security analyst Omar Samad said Kabul had misjudged Islamabad.", default_sides())
     assert found[0]["speaker"]["side"] == "third"
+
+
+def test_a_side_named_as_a_place_or_its_people_is_not_blamed():
+    sides = default_sides()
+    found = attributions("Pakistan's information ministry said the strikes hit hideouts along the Afghan border.", sides)
+    assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("pakistan", [])
+    found = attributions("Mujahid said the Islamic Emirate had no quarrel with the Pakistani people.", sides)
+    assert found[0]["targets"] == []
+    found = attributions("Pakistan's information ministry said Afghan forces had fired on the border posts.", sides)
+    assert found[0]["targets"] == ["afghanistan"]  # named as the one acting: blamed
