@@ -47,6 +47,7 @@ from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
 from framing.model.sides import SIDE_A, SIDE_B, THIRD, alias_words
 from framing.model.speech_words import (
+    ACTORS,
     CLAUSE_BREAK,
     CUE_CLASS,
     DAYS,
@@ -892,16 +893,28 @@ def _public_cue(cue: str) -> str:
     return "criticise" if cue == "condemn" else cue
 
 
+def _acts(tokens: list[str], j: int, last: int) -> bool:
+    """Is the side named at ``j`` the one doing an attack: "Pakistani forces bombed", "Israel struck"?"""
+    k = j + 1
+    while k < last and (tokens[k] in ROLES or tokens[k] in ACTORS or tokens[k] in VERB_MODIFIERS):
+        k += 1
+    return k < last and CUE_OF.get(tokens[k]) == "attack" and tokens[k].endswith(("ed", "struck", "fire", "fires"))
+
+
 def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[str, float]) -> bool:
     """Does the statement cast ``target`` as doing wrong? A side's statement naming the other side
     does (measured on the development labels: naming is how coverage reports a side's blame),
     except a denial: its blame words describe the charge denied, and a denial that blames back
     has its own cue ("denied it and accused Pakistan of ..."); a third party's or unknown speaker's only with blame or
     attack words or charged words next to the target, and when it only says or claims, only with
-    blame words (a mediator's "the strikes on Kabul" reports, it does not blame)."""
+    blame words or with the target doing the attack ("Pakistani forces bombed homes"; a mediator's
+    "the strikes on Kabul" reports, it does not blame)."""
     if statement.cue == "deny":
         return False
     if statement.speaker not in SIDES and statement.cue in ("say", "claim", "quote"):
+        if statement.content == "attack":  # "the report says Pakistani forces bombed homes"
+            first, last = statement.tokens
+            return any(tokens[j] == target and _acts(tokens, j, last) for j in range(first, last))
         return statement.content == "blame"
     if statement.content in ("blame", "attack"):
         return True

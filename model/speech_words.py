@@ -116,4 +116,6 @@ PLACES_AND_PEOPLE = frozenset(
         "coast villages district districts people civilians citizens nationals refugees migrants children women"
     ).split()
 )
+# Who acts for a side in an attack: "Pakistani forces bombed", "Israeli jets struck".
+ACTORS = frozenset("forces troops soldiers military army jets drones aircraft warplanes artillery".split())
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())

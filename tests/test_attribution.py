@@ -477,9 +477,16 @@ def test_one_analyst_or_witness_set_off_by_commas_speaks_as_a_third_party():
 
 def test_a_side_named_as_a_place_or_its_people_is_not_blamed():
     sides = default_sides()
-    found = attributions("Pakistan's information ministry said the strikes hit hideouts along the Afghan border.", sides)
+    found = attributions("Pakistan's information ministry said the strikes hit camps along the Afghan border.", sides)
     assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("pakistan", [])
     found = attributions("Mujahid said the Islamic Emirate had no quarrel with the Pakistani people.", sides)
     assert found[0]["targets"] == []
     found = attributions("Pakistan's information ministry said Afghan forces had fired on the border posts.", sides)
     assert found[0]["targets"] == ["afghanistan"]  # named as the one acting: blamed
+
+
+def test_a_third_party_reporting_a_sides_attack_blames_that_side_but_not_its_victim():
+    found = attributions("The report says that Pakistani forces bombed civilian homes in Khost.", default_sides())
+    assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("third", ["pakistan"])
+    found = attributions("The report says that strikes hit Afghan villages near Khost.", default_sides())
+    assert found[0]["targets"] == []
