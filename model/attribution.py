@@ -76,6 +76,9 @@ AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
 NOT_NAMES = TITLE_WORDS | GROUPS | PRESS | INSTITUTION_WORDS | FUNCTION_WORDS | GROUP_MODIFIERS
+_DATELINE = re.compile(
+    r"""\s*[A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+)*(?:, [A-Z][\w .]{0,40}?)?(?: \([A-Za-z]+\))?\s*[:—–] ?(?![\s"“'‘])"""
+)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
 _CLOSING_QUOTE = re.compile(r"[”\"’»]")
 _INVERTED = re.compile(r"[”\"’»,]|\s[-–—]\s")  # '…,” said X', '…, said X', '… - said X'
@@ -99,8 +102,10 @@ class Statement:
 def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
     """Token ranges of the sentences: a sentence ends where the text between two words has a full stop,
     question or exclamation mark followed (after closing quotes or brackets) by white space, unless the
-    word before it is an abbreviation or an initial."""
-    bounds, first = [], 0
+    word before it is an abbreviation or an initial. A dateline ("ISLAMABAD:", "DUBAI, United Arab
+    Emirates (AP) —") is in no sentence: it names where the story was filed, never who speaks."""
+    dateline = _DATELINE.match(text)
+    bounds, first = [], bisect_right(starts, dateline.end() - 1) if dateline else 0
     for found in _SENTENCE_END.finditer(text):
         i = bisect_right(starts, found.start())  # the first word after the mark
         if (

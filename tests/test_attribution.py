@@ -490,3 +490,12 @@ def test_a_third_party_reporting_a_sides_attack_blames_that_side_but_not_its_vic
     assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("third", ["pakistan"])
     found = attributions("The report says that strikes hit Afghan villages near Khost.", default_sides())
     assert found[0]["targets"] == []
+
+
+def test_a_dateline_is_where_the_story_was_filed_not_a_speaker():
+    found = attributions(
+        "ISLAMABAD: Pakistan has rejected a statement attributed to the Afghan Taliban spokesperson.", default_sides()
+    )
+    assert [a["speaker"]["text"] for a in found][0] == "Pakistan"
+    found = attributions("RAWALPINDI: The army spokesman sharply criticised the Afghan Taliban.", default_sides())
+    assert [a["speaker"]["text"] for a in found] == ["The army spokesman"]
