@@ -671,7 +671,8 @@ class Attributor:
             if made or learned:
                 if opening and opening[-1][1] == first and inside and inside[0]:
                     speaker = found[before]  # '"... . ...," Mujahid said': the quote's earlier sentences are his too
-                    found[before:before] = [self._quoted(tokens, speaker, a, b) for a, b in opening]
+                    earlier = [f for f in found[:before] if not (f.cue == "quote" and f.tokens in opening)]
+                    found = earlier + [self._quoted(tokens, speaker, a, b) for a, b in opening] + found[before:]
                 opening = []
                 continue
             opening = opening + [(first, last)] if inside and all(inside) else []

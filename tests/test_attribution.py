@@ -499,3 +499,13 @@ def test_a_dateline_is_where_the_story_was_filed_not_a_speaker():
     assert [a["speaker"]["text"] for a in found][0] == "Pakistan"
     found = attributions("RAWALPINDI: The army spokesman sharply criticised the Afghan Taliban.", default_sides())
     assert [a["speaker"]["text"] for a in found] == ["The army spokesman"]
+
+
+def test_a_quotes_sentence_belongs_to_the_speaker_named_at_its_end_only():
+    text = (
+        "\u201cKabul must act,\u201d Asif said. "
+        "\u201cThe Taliban have failed. They shelter the TTP,\u201d Mujahid said."
+    )
+    found = attributions(text, default_sides())
+    spans = {a["speaker"]["text"]: text[a["statement"]["start"] : a["statement"]["end"]] for a in found}
+    assert "Taliban" not in spans["Asif"] and spans["Mujahid"].startswith("The Taliban have failed")
