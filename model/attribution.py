@@ -978,7 +978,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
     """A paragraph's attributions, each with the character spans of every mention of its speaker.
 
     The outlet's own narration is not an attribution. Consecutive statements of one speaker (a
-    name, then "he said", "he added") are one attribution: the strongest cue, every side blamed,
+    name, then "he said", "he added"; not "he warned", a new kind of statement) are one
+    attribution: the strongest cue, every side blamed,
     the statement span from the first to the last. ``speaker`` {text, start, end, side}: the
     words naming the speaker here (its first mention by name, else the pronoun), with ``text``
     the name a pronoun stands for when it is known (from this paragraph or the context)."""
@@ -1035,6 +1036,8 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
             same = prior["speaker"]["side"] == _side_name(statement.speaker, sides) and (
                 resolved or prior["speaker"]["text"] == who
             )
+            if same and tokens[first] in PRONOUNS and statement.cue not in ("quote", "say") and cue != prior["cue"]:
+                same = False  # "Tarar said ... He warned ...": a new kind of statement is its own attribution
             if (
                 same
                 and statement.speaker != UNKNOWN

@@ -509,3 +509,14 @@ def test_a_quotes_sentence_belongs_to_the_speaker_named_at_its_end_only():
     found = attributions(text, default_sides())
     spans = {a["speaker"]["text"]: text[a["statement"]["start"] : a["statement"]["end"]] for a in found}
     assert "Taliban" not in spans["Asif"] and spans["Mujahid"].startswith("The Taliban have failed")
+
+
+def test_a_pronouns_new_kind_of_statement_is_its_own_attribution():
+    text = "Tarar said the talks had ended. He warned that Pakistan would strike the hideouts of the Afghan Taliban."
+    found = attributions(text, default_sides())
+    assert [(a["speaker"]["text"], a["cue"], a["targets"]) for a in found] == [
+        ("Tarar", "say", []),
+        ("Tarar", "warn", ["afghanistan"]),
+    ]
+    found = attributions("Tarar said the talks had ended. He added that Kabul had failed to act.", default_sides())
+    assert len(found) == 1 and found[0]["targets"] == ["afghanistan"]  # more of the same statement
