@@ -70,6 +70,7 @@ from framing.model.speech_words import (
     TITLE_WORDS,
     VERB_MODIFIERS,
 )
+from framing.model.tokens import words as word_spans
 
 BLAMING = frozenset({"accuse", "blame", "condemn"})
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
@@ -998,10 +999,16 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         first, last = statement.speaker_tokens
         if tokens[last - 1] in PRESS and "state" not in tokens[first:last]:
             statement = replace(statement, speaker=THIRD)  # "Iranian media reported": the press, not the side
-        if statement.speaker == UNKNOWN:
+        unknown = statement.speaker == UNKNOWN
+        if unknown:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
             if side is None:
                 side = _alias_names(sides).get(_name_at_end(tokens, text, starts, first, last))
+            if side is None and tokens[first] in PRONOUNS and UNKNOWN in named:  # "Lin Jian said ... He noted"
+                spoken = named[UNKNOWN]
+                spans = word_spans(spoken)
+                lowered = [spoken[a:b].lower().replace("\u2019", "'") for a, b in spans]
+                side = _alias_names(sides).get(_name_at_end(lowered, spoken, [a for a, _ in spans], 0, len(spans)))
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
             titles_only = all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
             if side is None and (
@@ -1024,9 +1031,10 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
             end += 1  # "The Israel Defense Forces (IDF)"
         words = text[start:end]
         resolved = tokens[first] in PRONOUNS or (last - first == 1 and tokens[first] in ROLES)
-        if not resolved and statement.speaker in SIDES + (THIRD,):
-            named[statement.speaker] = words
-        who = named.get(statement.speaker, words) if resolved else words
+        key = UNKNOWN if unknown else statement.speaker  # an unknown speaker's name, whatever side it was given
+        if not resolved and key in SIDES + (THIRD, UNKNOWN):
+            named[key] = words
+        who = named.get(key, words) if resolved else words
         cue = _public_cue(statement.cue)
         targets = [t for t in statement.targets if _blames(statement, tokens, t, valence)]
         s_first, s_last = statement.tokens

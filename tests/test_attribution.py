@@ -520,3 +520,26 @@ def test_a_pronouns_new_kind_of_statement_is_its_own_attribution():
     ]
     found = attributions("Tarar said the talks had ended. He added that Kabul had failed to act.", default_sides())
     assert len(found) == 1 and found[0]["targets"] == ["afghanistan"]  # more of the same statement
+
+
+def test_a_pronoun_for_a_person_met_by_name_takes_that_persons_side():
+    from framing.model.sides import sides_from_mapping
+
+    sides = sides_from_mapping(
+        {
+            "dispute": "china-philippines",
+            "side": [
+                {"name": "china", "aliases": ["China", "Chinese", "Beijing"], "speakers": ["Lin Jian"]},
+                {"name": "philippines", "aliases": ["Philippines", "Philippine", "Manila"]},
+            ],
+        }
+    )
+    context = ["Lin Jian told reporters on Monday that the talks would go on."]
+    found = attributions("He said Manila had violated the agreement at Second Thomas Shoal.", sides, context)
+    assert (found[0]["speaker"]["text"], found[0]["speaker"]["side"], found[0]["targets"]) == (
+        "Lin Jian",
+        "china",
+        ["philippines"],
+    )
+    found = attributions("Lin Jian spoke first. He said Manila had violated the agreement.", sides)
+    assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("china", ["philippines"])]
