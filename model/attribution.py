@@ -501,7 +501,12 @@ class Attributor:
                 return None
             if token in ROLES and role is None:
                 role = j
-            if token in GROUPS and role is None and j == cue_at - 1:  # "critics accused", "analysts say"
+            if (
+                token in GROUPS
+                and role is None
+                and j == cue_at - 1
+                and not CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
+            ):  # "critics accused", "analysts say"; not "... between the regional powers, reported AFP"
                 k = j
                 while (
                     k > first

@@ -543,3 +543,9 @@ def test_a_pronoun_for_a_person_met_by_name_takes_that_persons_side():
     )
     found = attributions("Lin Jian spoke first. He said Manila had violated the agreement.", sides)
     assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("china", ["philippines"])]
+
+
+def test_a_group_word_ending_a_clause_does_not_hide_the_speaker_after_the_cue():
+    text = "The strikes mark an escalation between the two regional powers, reported AFP."
+    found = attributions(text, sides_by_dispute()["israel-iran"])
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("AFP", "third")]
