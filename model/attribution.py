@@ -505,8 +505,8 @@ class Attributor:
                 token in GROUPS
                 and role is None
                 and j == cue_at - 1
-                and not CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at))
-            ):  # "critics accused", "analysts say"; not "... between the regional powers, reported AFP"
+                and (not CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at)) or tokens[j - 1] in ("a", "an"))
+            ):  # "critics accused", "X, an analyst, said"; not "... between the regional powers, reported AFP"
                 k = j
                 while (
                     k > first
