@@ -319,6 +319,8 @@ class Attributor:
         )
         if found is None:
             found = self._appositive(tokens, text, starts, ends, cue_at, first)
+        if found is None:
+            found = self._relative(tokens, text, starts, ends, cue_at, first)
         if (
             found is None
             and cue_at > first
@@ -423,6 +425,38 @@ class Attributor:
             return None
         side = next((tokens[j] for j in words if tokens[j] in (SIDE_A, SIDE_B, THIRD)), UNKNOWN)
         return side, (k, cue_at), False
+
+    @staticmethod
+    def _relative(tokens, text, starts, ends, cue_at: int, first: int):
+        """A speaker whose relative clause comes between them and the cue: "local resident Hayatullah,
+        who lost his mother in the assault, recounted": the name or title just before ", who"."""
+        if cue_at == first or "," not in _gap(text, ends, starts, cue_at):
+            return None
+        who = next(
+            (
+                k
+                for k in range(cue_at - 2, max(first, cue_at - 25), -1)
+                if tokens[k] == "who" and "," in _gap(text, ends, starts, k)
+            ),
+            None,
+        )
+        if who is None or any(tokens[k] in CUE_CLASS for k in range(who + 1, cue_at)):
+            return None
+        k = who
+        while (
+            k > first
+            and (
+                text[starts[k - 1]].isupper()
+                or tokens[k - 1] in TITLE_WORDS
+                or tokens[k - 1] in (SIDE_A, SIDE_B, THIRD)
+            )
+            and (k == who or not CLAUSE_BREAK.search(_gap(text, ends, starts, k)))
+        ):
+            k -= 1
+        if k == who:
+            return None
+        side = next((tokens[j] for j in range(k, who) if tokens[j] in (SIDE_A, SIDE_B, THIRD)), UNKNOWN)
+        return side, (k, who), False
 
     @staticmethod
     def _verb(tokens, text, starts, ends, cue_at: int, first: int) -> bool:

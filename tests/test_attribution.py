@@ -549,3 +549,9 @@ def test_a_group_word_ending_a_clause_does_not_hide_the_speaker_after_the_cue():
     text = "The strikes mark an escalation between the two regional powers, reported AFP."
     found = attributions(text, sides_by_dispute()["israel-iran"])
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("AFP", "third")]
+
+
+def test_a_speaker_is_found_across_their_relative_clause():
+    text = "Elder Hayatullah Zadran, who lost his mother in the assault, recounted that Pakistani shells hit his home."
+    found = attributions(text, default_sides())
+    assert [a["speaker"]["text"] for a in found] == ["Elder Hayatullah Zadran"]  # not "Pakistani"
