@@ -533,6 +533,8 @@ class Attributor:
                 if j > first and tokens[j - 1] in (SIDE_A, SIDE_B, THIRD):
                     return tokens[j - 1], (j - 1, j), False
                 return None
+            if token == "that" and role is not None:
+                break  # "blamed Pakistan for air strikes that officials said": the officials speak
             if token in ROLES and role is None:
                 role = j
             if (

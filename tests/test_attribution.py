@@ -555,3 +555,12 @@ def test_a_speaker_is_found_across_their_relative_clause():
     text = "Elder Hayatullah Zadran, who lost his mother in the assault, recounted that Pakistani shells hit his home."
     found = attributions(text, default_sides())
     assert [a["speaker"]["text"] for a in found] == ["Elder Hayatullah Zadran"]  # not "Pakistani"
+
+
+def test_officials_after_that_speak_not_the_side_named_before_it():
+    text = "The Taliban government blamed Pakistan for air strikes that officials said killed dozens in Khost."
+    found = attributions(text, default_sides())
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
+        ("The Taliban government", "afghanistan"),
+        ("officials", "unknown"),
+    ]
