@@ -563,7 +563,8 @@ class Attributor:
                 and not CLAUSE_BREAK.search(_gap(text, ends, starts, role))
             ):
                 return UNKNOWN, (role - 1, role + 1), False
-            if role > first and tokens[role - 1] == "the":
+            named = role + 2 < cue_at and tokens[role + 1] == "of" and text[starts[role + 2]].isupper()
+            if role > first and tokens[role - 1] == "the" and not named:  # not "the Ministry of National Defense"
                 return self._resolve(role, previous)
             return UNKNOWN, (role, role + 1), False
         j = cue_at - 1

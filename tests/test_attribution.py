@@ -564,3 +564,9 @@ def test_officials_after_that_speak_not_the_side_named_before_it():
         ("The Taliban government", "afghanistan"),
         ("officials", "unknown"),
     ]
+
+
+def test_an_institution_named_in_full_is_not_taken_for_the_last_speaker():
+    text = "Mujahid said the talks had failed. The Ministry of National Defense said Pakistani jets had struck Khost."
+    found = attributions(text, default_sides())
+    assert [a["speaker"]["text"] for a in found] == ["Mujahid", "The Ministry of National Defense"]
