@@ -38,14 +38,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 import numpy as np
 
 from framing.model import speakers
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
-from framing.model.sides import SIDE_A, SIDE_B, THIRD, alias_words
+from framing.model.sides import SIDE_A, SIDE_B, THIRD
 from framing.model.speech_words import (
     ACTORS,
     CLAUSE_BREAK,
@@ -56,8 +55,8 @@ from framing.model.speech_words import (
     FUNCTION_WORDS,
     GROUP_MODIFIERS,
     GROUPS,
-    INSTITUTION_WORDS,
     MADE,
+    NOT_NAME_WORDS,
     NOUN_CUES,
     NOUNS_ONLY,
     OPENING_WORDS,
@@ -76,7 +75,6 @@ BLAMING = frozenset({"accuse", "blame", "condemn"})
 AUXILIARIES = frozenset({"was", "were", "is", "are", "been", "being", "be"})
 SIDES = (SIDE_A, SIDE_B)
 OUTLET, UNKNOWN = "outlet", "unknown"
-NOT_NAMES = TITLE_WORDS | GROUPS | PRESS | INSTITUTION_WORDS | FUNCTION_WORDS | GROUP_MODIFIERS
 _DATELINE = re.compile(
     r"""\s*[A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+)*(?:, [A-Z][\w .]{0,40}?)?(?: \([A-Za-z]+\))?\s*[:—–] ?(?![\s"“'‘])"""
 )
@@ -980,41 +978,11 @@ def _name_at_end(tokens: list[str], text: str, starts: list[int], first: int, la
     if end is None:
         return None
     start = end - 1
-    while start > first and text[starts[start - 1]].isupper() and tokens[start - 1] not in NOT_NAMES:
+    while start > first and text[starts[start - 1]].isupper() and tokens[start - 1] not in NOT_NAME_WORDS:
         start -= 1
-    while start < end - 1 and (tokens[start] in NOT_NAMES or text[starts[start] : starts[start] + 3].isupper()):
+    while start < end - 1 and (tokens[start] in NOT_NAME_WORDS or text[starts[start] : starts[start] + 3].isupper()):
         start += 1  # "Colonel Qureshi", "FM Dar", "PM Sharif"
     return " ".join(tokens[start:end])
-
-
-@lru_cache(maxsize=32)
-def _alias_names(sides) -> dict[str, str]:
-    """The people the sides' names and speakers list, by full name ("lin jian": side A) and by
-    their first and last words alone ("lin", "jian"), and the one-word speakers ("araqchi",
-    "nournews"), so that a person met by one name ("Lin said", "Dar said") takes their side. A
-    person is a name of two to four capitalised words, none a title's or an institution's ("PTV
-    News" is not one); a name that another side's or a third party's person shares is left out.
-    A full name not listed is not guessed from its last word ("Ali Reza Karimi" is not "Bilal Karimi")."""
-    owners: dict[str, set] = {}
-    named = [
-        (token, alias, alias in side.speakers)
-        for token, side in ((SIDE_A, sides.a), (SIDE_B, sides.b))
-        for alias in side.aliases + side.speakers
-    ]
-    for owner, alias, speaker in named + [(THIRD, alias, False) for alias in sides.third_parties]:
-        words = alias_words(alias)
-        if speaker and len(words) == 1 and words[0] not in NOT_NAMES:
-            owners.setdefault(words[0], set()).add(owner)
-        elif (
-            1 < len(words) <= 4
-            and all(word[:1].isupper() for word in alias.split())
-            and not any(word in NOT_NAMES for word in words)
-        ):
-            for name in (words[0], words[-1], " ".join(words)):
-                owners.setdefault(name, set()).add(owner)
-    return {
-        word: owner.pop() for word, owner in owners.items() if len(owner) == 1 and THIRD not in owner and len(word) > 2
-    }
 
 
 def merged(found: list[tuple], sides, context: Context | None = None) -> list[tuple[dict, list[tuple[int, int]]]]:
@@ -1045,12 +1013,12 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
         if unknown:
             side = next((names[tokens[k]] for k in range(last - 1, first - 1, -1) if tokens[k] in names), None)
             if side is None:
-                side = _alias_names(sides).get(_name_at_end(tokens, text, starts, first, last))
+                side = sides.people.get(_name_at_end(tokens, text, starts, first, last))
             if side is None and tokens[first] in PRONOUNS and UNKNOWN in named:  # "Lin Jian said ... He noted"
                 spoken = named[UNKNOWN]
                 spans = word_spans(spoken)
                 lowered = [spoken[a:b].lower().replace("\u2019", "'") for a, b in spans]
-                side = _alias_names(sides).get(_name_at_end(lowered, spoken, [a for a, _ in spans], 0, len(spans)))
+                side = sides.people.get(_name_at_end(lowered, spoken, [a for a, _ in spans], 0, len(spans)))
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
             titles_only = all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
             if side is None and (

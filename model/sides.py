@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from framing.model.speech_words import NOT_NAME_WORDS
 from framing.model.tokens import Tokens, tokenize, words
 from framing.paths import SIDES_DIR
 
@@ -80,6 +82,38 @@ class Sides:
     @property
     def names(self) -> tuple[str, str]:
         return self.a.name, self.b.name
+
+    @cached_property
+    def people(self) -> dict[str, str]:
+        """The people the aliases and speakers list, by full name ("lin jian": side A) and by their
+        first and last words alone ("lin", "jian"), and the one-word speakers ("araqchi",
+        "nournews"), so that a person met by one name ("Lin said", "Dar said") takes their side
+        (``model.attribution``). A person is a name of two to four capitalised words, none a
+        title's or an institution's ("PTV News" is not one); a name that another side's or a third
+        party's person shares is left out, and a full name not listed is not guessed from its last
+        word ("Ali Reza Karimi" is not "Bilal Karimi"). Worked out once per Sides."""
+        owners: dict[str, set] = {}
+        named = [
+            (token, alias, alias in side.speakers)
+            for token, side in ((SIDE_A, self.a), (SIDE_B, self.b))
+            for alias in side.aliases + side.speakers
+        ]
+        for owner, alias, speaker in named + [(THIRD, alias, False) for alias in self.third_parties]:
+            found = alias_words(alias)
+            if speaker and len(found) == 1 and found[0] not in NOT_NAME_WORDS:
+                owners.setdefault(found[0], set()).add(owner)
+            elif (
+                1 < len(found) <= 4
+                and all(word[:1].isupper() for word in alias.split())
+                and not any(word in NOT_NAME_WORDS for word in found)
+            ):
+                for name in (found[0], found[-1], " ".join(found)):
+                    owners.setdefault(name, set()).add(owner)
+        return {
+            name: owner.pop()
+            for name, owner in owners.items()
+            if len(owner) == 1 and THIRD not in owner and len(name) > 2
+        }
 
     @property
     def directions(self) -> tuple[str, str, str, str]:

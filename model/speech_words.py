@@ -119,3 +119,5 @@ PLACES_AND_PEOPLE = frozenset(
 # Who acts for a side in an attack: "Pakistani forces bombed", "Israeli jets struck".
 ACTORS = frozenset("forces troops soldiers military army jets drones aircraft warplanes artillery".split())
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
+# Words that are never part of a person's name: titles, groups, the press, institutions, function words.
+NOT_NAME_WORDS = TITLE_WORDS | GROUPS | PRESS | INSTITUTION_WORDS | FUNCTION_WORDS | GROUP_MODIFIERS
