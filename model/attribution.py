@@ -49,6 +49,7 @@ from framing.model.speech_words import (
     ACTORS,
     CLAUSE_BREAK,
     CUE_CLASS,
+    DATE_WORDS,
     DAYS,
     EXCHANGES,
     FINITE_VERBS,
@@ -120,7 +121,8 @@ def _sentences(text: str, starts: list[int], ends: list[int]) -> list[tuple[int,
 
 
 ABBREVIATIONS = frozenset(
-    "jr sr mr mrs ms dr st gen lt col maj capt sgt adm gov sen rep prof no vs u.s u.k u.n".split()
+    "jr sr mr mrs ms dr st gen lt col maj capt sgt adm gov sen rep prof no vs u.s u.k u.n "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 
 
@@ -225,9 +227,11 @@ def _reported_subject(tokens, text, starts, ends, end: int, last: int) -> bool:
 
 
 def _no_one(tokens: list[str], a: int, b: int) -> bool:
-    """Are words [a, b) only words like "his", "two", "such" that name no one ("His family issued a
-    statement", '"Two or three shells hit our home"')? Pronouns do name someone."""
-    return all(tokens[k] in FUNCTION_WORDS and tokens[k] not in PRONOUNS for k in range(a, b))
+    """Are words [a, b) only words like "his", "two", "such" or a month that name no one ("His family
+    issued a statement", '"Two or three shells hit our home"', "Oct. 12 reports")? Pronouns do name someone."""
+    return all(
+        (tokens[k] in FUNCTION_WORDS or tokens[k] in DATE_WORDS) and tokens[k] not in PRONOUNS for k in range(a, b)
+    )
 
 
 def _verb_start(tokens, text, starts, ends, cue_at: int, first: int) -> int:
@@ -575,9 +579,9 @@ class Attributor:
             while (
                 k > first
                 and text[starts[k - 1] : starts[k - 1] + 1].isupper()
-                and not CLAUSE_BREAK.search(_gap(text, ends, starts, k))
+                and (not CLAUSE_BREAK.search(_gap(text, ends, starts, k)) or tokens[k] in ("jr", "sr"))
             ):
-                k -= 1
+                k -= 1  # "Romeo S. Brawner, Jr. said"
             return UNKNOWN, (k, j + 1), False
         return None
 
@@ -596,6 +600,8 @@ class Attributor:
                 if j > begin and tokens[j - 1] == "the":
                     return self._resolve(j, previous)
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
+            if token in DATE_WORDS:
+                continue  # "according to Oct. 12 reports in Pakistan's media"
             if text[starts[j]].isupper() and tokens[j] != "the":
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if j > begin and CLAUSE_BREAK.search(_gap(text, ends, starts, j)):

@@ -118,6 +118,11 @@ PLACES_AND_PEOPLE = frozenset(
 )
 # Who acts for a side in an attack: "Pakistani forces bombed", "Israeli jets struck".
 ACTORS = frozenset("forces troops soldiers military army jets drones aircraft warplanes artillery".split())
+# Months, as in a date before a source: "according to Oct. 12 reports".
+DATE_WORDS = frozenset(
+    "january february march april june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
 DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday today tonight".split())
 # Words that are never part of a person's name: titles, groups, the press, institutions, function words.
 NOT_NAME_WORDS = TITLE_WORDS | GROUPS | PRESS | INSTITUTION_WORDS | FUNCTION_WORDS | GROUP_MODIFIERS

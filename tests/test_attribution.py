@@ -570,3 +570,12 @@ def test_an_institution_named_in_full_is_not_taken_for_the_last_speaker():
     text = "Mujahid said the talks had failed. The Ministry of National Defense said Pakistani jets had struck Khost."
     found = attributions(text, default_sides())
     assert [a["speaker"]["text"] for a in found] == ["Mujahid", "The Ministry of National Defense"]
+
+
+def test_a_name_suffix_and_a_date_do_not_hide_or_make_a_speaker():
+    china = sides_by_dispute()["china-philippines"]
+    found = attributions("Actions like these, military chief Romeo S. Brawner, Jr. said, only pirates do.", china)
+    assert found[0]["speaker"]["text"] == "military chief Romeo S. Brawner, Jr"
+    text = "According to Oct. 12 reports in local media, the Afghan Taliban attacked three border posts."
+    found = attributions(text, default_sides())
+    assert "Oct" not in [a["speaker"]["text"] for a in found] and found[0]["speaker"]["text"] == "reports"
