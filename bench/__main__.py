@@ -164,7 +164,7 @@ def _attribution_rows(figures: dict) -> list[str]:
         "Speakers come from the rules and from the learned scorer (`model/speakers.py`); each file is read "
         "with a scorer fitted without its labels (`training.speakers.cross_fitted`). The rules, the scorer's "
         "threshold and its regularisation were shaped on the development files only; the held-out files were "
-        "never read for errors (their totals were looked at after each round of rules, eight times so far). "
+        "never read for errors (their totals were looked at after each round of rules, nine times so far). "
         "The sides files' `speakers` lists (officials, other spellings, state media) were written from general "
         "knowledge, not read off the corpus.",
         "",
