@@ -250,10 +250,15 @@ class Sides:
         """The same dispute with A and B in the other order."""
         return Sides(self.dispute, self.b, self.a, self.third_parties)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, speakers: bool = True) -> dict:
+        """The mapping ``sides_from_mapping`` reads back (as score-folder's workers do); ``speakers``
+        False leaves out what only attributions read (for the training data's hash)."""
         return {
             "dispute": self.dispute,
-            "side": [{"name": s.name, "aliases": list(s.aliases)} for s in (self.a, self.b)],
+            "side": [
+                {"name": s.name, "aliases": list(s.aliases)} | ({"speakers": list(s.speakers)} if speakers else {})
+                for s in (self.a, self.b)
+            ],
             "third_parties": list(self.third_parties),
         }
 

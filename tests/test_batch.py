@@ -701,6 +701,27 @@ def test_attributions_read_each_paragraph_with_its_article_before_it(tmp_path, s
         assert code == 2 and "--attributions" in err.getvalue() and "--overwrite" in err.getvalue()
 
 
+def test_a_sides_files_speakers_reach_the_workers_that_find_attributions(tmp_path, store):
+    from framing.model.sides import sides_from_mapping
+
+    sides = sides_from_mapping(
+        {
+            "dispute": "israel-iran",
+            "side": [
+                {"name": "israel", "aliases": ["Israel", "Israeli"]},
+                {"name": "iran", "aliases": ["Iran", "Iranian", "Tehran"], "speakers": ["Abbas Araqchi"]},
+            ],
+        }
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Araqchi warned that Israel would pay for the strikes on Tehran.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    score_folder(folder, out, sides=sides, model_dir=store, jobs=1, progress=False, attributions=True)
+    (row,) = read_rows(out)
+    assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in row["attributions"]] == [("Araqchi", "iran")]
+
+
 def test_a_pool_that_breaks_while_a_chunk_is_sent_is_restarted_and_nothing_is_lost(
     tmp_path, store, synthetic, monkeypatch
 ):

@@ -151,7 +151,8 @@ def load_dataset(
     for row in sorted(rows, key=lambda r: r["id"]):
         digest.update(json.dumps(row.data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     for sides in sorted(sides_for.values(), key=lambda s: s.dispute):
-        digest.update(json.dumps(sides.to_dict(), sort_keys=True).encode("utf-8"))
+        described_sides = sides.to_dict(speakers=False)  # the model never reads the speakers
+        digest.update(json.dumps(described_sides, sort_keys=True).encode("utf-8"))
     return Dataset(
         rows=rows,
         examples=examples,
