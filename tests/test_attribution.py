@@ -14,9 +14,9 @@ from framing.model.features import analyse_batch
 from framing.model.sides import default_sides, sides_by_dispute
 
 MUJAHID = (
-    "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
-    "to the Afghan government,\u201d Mujahid wrote. \u201cAt the same time, it did not demonstrate any "
-    "willingness to assume responsibility for either Afghanistan\u2019s security or its own.\u201d"
+    "\u201cDuring the talks, the Pakistani delegation kept shifting every security burden onto the "
+    "Afghan government,\u201d Mujahid wrote. \u201cIt would not accept any duty for keeping either country "
+    "safe.\u201d"
 )
 HE_ADDED = (
     "He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
@@ -152,7 +152,7 @@ def test_a_speaker_named_after_the_cue_keeps_the_whole_title_and_name():
     sides = default_sides()
     source = attributions("Pakistan closed the border crossing on Sunday, according to Reuters.", sides)
     assert [a["speaker"]["text"] for a in source] == ["Reuters"]
-    passive = "The strike on Kabul was condemned by Russian Foreign Minister Sergey Lavrov on Monday."
+    passive = "The raid on Kandahar was condemned by Russian Foreign Minister Sergey Lavrov on Friday."
     found = attributions(passive, sides)
     assert found[0]["speaker"]["text"] == "Russian Foreign Minister Sergey Lavrov" and found[0]["cue"] == "criticise"
 
@@ -196,7 +196,7 @@ def test_a_speakers_whole_title_and_name_are_found_around_the_role_and_a_comma()
         "Chinese Foreign Ministry spokesman Lin Jian",
         "third",
     )
-    found = attributions("The Israel Defense Forces (IDF) announced the strikes on Monday.", sides)
+    found = attributions("The Israel Defense Forces (IDF) announced a second wave on Friday.", sides)
     assert found[0]["speaker"]["text"] == "The Israel Defense Forces (IDF)"
 
 
@@ -263,8 +263,8 @@ def test_blame_exchanged_between_the_sides_is_each_side_blaming_the_other():
     both = [("afghanistan", ["pakistan"]), ("pakistan", ["afghanistan"])]
     for text in (
         "Pakistan and Afghanistan exchanged allegations of breaching the ceasefire on Wednesday.",
-        "The neighbouring countries have traded blame over the attacks.",
-        "Relations soured, with both countries trading accusations of aggression along the frontier.",
+        "The neighbouring countries have traded blame since the shelling began.",
+        "Talks stalled, with both countries trading accusations over the shelling.",
     ):
         found = attributions(text, sides)
         assert sorted((a["speaker"]["side"], a["targets"]) for a in found) == both, text
@@ -298,7 +298,7 @@ def test_words_between_a_speaker_and_the_verb_do_not_hide_the_speaker():
     sides = default_sides()
     context = ["Pakistani Defence Minister Khawaja Asif spoke to reporters in Sialkot on Sunday."]
     with scoring_with(None):  # the rules alone
-        found = attributions("The Foreign Office (FO) on Wednesday announced a ceasefire with Kabul.", sides)
+        found = attributions("The Foreign Office (FO) on Friday announced new talks with Kabul.", sides)
         assert [a["speaker"]["text"] for a in found] == ["The Foreign Office (FO)"]
         found = attributions("He further warned that Kabul would pay a price.", sides, context=context)
         assert [(a["speaker"]["side"], a["targets"]) for a in found] == [("pakistan", ["afghanistan"])]
@@ -313,7 +313,7 @@ def test_a_title_set_off_by_a_comma_gives_a_bare_name_its_side():
     from framing.model.sides import sides_by_dispute
 
     found = attributions(
-        "Kyiv's mayor, Vitali Klitschko, warned of disruptions to power.", sides_by_dispute()["russia-ukraine"]
+        "Kyiv's mayor, Vitali Klitschko, warned that more drones were coming.", sides_by_dispute()["russia-ukraine"]
     )
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
         ("Kyiv's mayor, Vitali Klitschko", "ukraine")
@@ -346,7 +346,7 @@ def test_a_charge_made_by_a_side_names_its_speaker():
 
 def test_a_spokesman_for_a_side_named_after_his_name_gives_it_his_side():
     found = attributions(
-        "Zabihullah Mujahid, the spokesman for the Taliban government, has announced that eight people died.",
+        "Zabihullah Mujahid, the spokesman for the Taliban government, has announced a border commission.",
         default_sides(),
     )
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
@@ -366,15 +366,15 @@ def test_a_side_named_after_said_and_before_its_verb_is_spoken_of_not_speaking()
 
 
 def test_claiming_responsibility_blames_no_one():
-    found = attributions("The TTP claimed responsibility for the attack on Pakistani soldiers.", default_sides())
+    found = attributions("The TTP claimed responsibility for Monday's ambush of Pakistani soldiers.", default_sides())
     assert said(found) == [("The TTP", "third", [])]
 
 
 def test_a_sides_press_reports_as_a_third_party_and_its_state_media_for_the_side():
     sides = default_sides()
-    found = attributions("Afghan media reported on Thursday that the border crossing had closed.", sides)
+    found = attributions("Afghan media reported on Friday that the Torkham crossing stayed shut.", sides)
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("Afghan media", "third")]
-    found = attributions("Afghan state media reported on Thursday that the border crossing had closed.", sides)
+    found = attributions("Afghan state media reported on Friday that the Torkham crossing stayed shut.", sides)
     assert [a["speaker"]["side"] for a in found] == ["afghanistan"]
 
 
@@ -419,12 +419,12 @@ def test_an_outlet_named_like_a_sides_broadcaster_is_not_taken_for_that_side():
 def test_ordinary_words_at_a_sentences_start_are_not_taken_for_speakers():
     armenia = sides_by_dispute()["armenia-azerbaijan"]
     found = attributions(
-        "Similar demands were made on Wednesday by Azerbaijan's foreign minister. His family issued a "
+        "Fresh demands were made on Friday by Azerbaijan's foreign minister. His family issued a "
         "statement saying the hearings were unfair.",
         armenia,
     )
     speakers = [a["speaker"]["text"] for a in found]
-    assert speakers[0] == "Azerbaijan's foreign minister" and not {"Similar", "His"} & set(speakers)
+    assert speakers[0] == "Azerbaijan's foreign minister" and not {"Fresh", "His"} & set(speakers)
     iran = sides_by_dispute()["israel-iran"]
     found = attributions("Iran fired missiles at Israel. Meanwhile, the US has denied any involvement.", iran)
     assert [a["speaker"]["text"] for a in found] == ["the US"]
@@ -486,7 +486,7 @@ def test_a_side_named_as_a_place_or_its_people_is_not_blamed():
 
 
 def test_a_third_party_reporting_a_sides_attack_blames_that_side_but_not_its_victim():
-    found = attributions("The report says that Pakistani forces bombed civilian homes in Khost.", default_sides())
+    found = attributions("The new report says Pakistani jets bombed a school near Khost.", default_sides())
     assert (found[0]["speaker"]["side"], found[0]["targets"]) == ("third", ["pakistan"])
     found = attributions("The report says that strikes hit Afghan villages near Khost.", default_sides())
     assert found[0]["targets"] == []
@@ -494,7 +494,7 @@ def test_a_third_party_reporting_a_sides_attack_blames_that_side_but_not_its_vic
 
 def test_a_dateline_is_where_the_story_was_filed_not_a_speaker():
     found = attributions(
-        "ISLAMABAD: Pakistan has rejected a statement attributed to the Afghan Taliban spokesperson.", default_sides()
+        "ISLAMABAD: Pakistan on Friday dismissed remarks made by the Afghan Taliban's spokesman.", default_sides()
     )
     assert [a["speaker"]["text"] for a in found][0] == "Pakistan"
     found = attributions("RAWALPINDI: The army spokesman sharply criticised the Afghan Taliban.", default_sides())
@@ -546,7 +546,7 @@ def test_a_pronoun_for_a_person_met_by_name_takes_that_persons_side():
 
 
 def test_a_group_word_ending_a_clause_does_not_hide_the_speaker_after_the_cue():
-    text = "The strikes mark an escalation between the two regional powers, reported AFP."
+    text = "The shelling deepens the rift between the two rival powers, reported AFP."
     found = attributions(text, sides_by_dispute()["israel-iran"])
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [("AFP", "third")]
 
@@ -558,7 +558,7 @@ def test_a_speaker_is_found_across_their_relative_clause():
 
 
 def test_officials_after_that_speak_not_the_side_named_before_it():
-    text = "The Taliban government blamed Pakistan for air strikes that officials said killed dozens in Khost."
+    text = "The Taliban government blamed Pakistan for drone raids that officials said hit a market in Khost."
     found = attributions(text, default_sides())
     assert [(a["speaker"]["text"], a["speaker"]["side"]) for a in found] == [
         ("The Taliban government", "afghanistan"),
@@ -567,15 +567,15 @@ def test_officials_after_that_speak_not_the_side_named_before_it():
 
 
 def test_an_institution_named_in_full_is_not_taken_for_the_last_speaker():
-    text = "Mujahid said the talks had failed. The Ministry of National Defense said Pakistani jets had struck Khost."
+    text = "Mujahid said the talks had failed. The Ministry of National Defense then said Pakistani jets hit Paktika."
     found = attributions(text, default_sides())
     assert [a["speaker"]["text"] for a in found] == ["Mujahid", "The Ministry of National Defense"]
 
 
 def test_a_name_suffix_and_a_date_do_not_hide_or_make_a_speaker():
     china = sides_by_dispute()["china-philippines"]
-    found = attributions("Actions like these, military chief Romeo S. Brawner, Jr. said, only pirates do.", china)
-    assert found[0]["speaker"]["text"] == "military chief Romeo S. Brawner, Jr"
-    text = "According to Oct. 12 reports in local media, the Afghan Taliban attacked three border posts."
+    found = attributions("Such boardings, navy chief Ramon T. Dizon, Jr. said, are piracy.", china)
+    assert found[0]["speaker"]["text"] == "navy chief Ramon T. Dizon, Jr"
+    text = "According to Nov. 3 reports in local media, the Afghan Taliban shelled two border posts."
     found = attributions(text, default_sides())
-    assert "Oct" not in [a["speaker"]["text"] for a in found] and found[0]["speaker"]["text"] == "reports"
+    assert "Nov" not in [a["speaker"]["text"] for a in found] and found[0]["speaker"]["text"] == "reports"

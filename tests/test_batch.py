@@ -667,8 +667,8 @@ def test_attributions_read_each_paragraph_with_its_article_before_it(tmp_path, s
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "talks.txt").write_text(
-        "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security "
-        "to the Afghan government,\u201d Mujahid wrote.\n\n"
+        "\u201cDuring the talks, the Pakistani delegation kept shifting every security burden onto the "
+        "Afghan government,\u201d Mujahid wrote.\n\n"
         "He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
         "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators.\n",
         encoding="utf-8",

@@ -88,8 +88,8 @@ def test_other_sides_can_be_picked_and_bad_custom_sides_are_explained(page):
 
 def test_the_page_says_who_speaks_and_marks_the_speaker(page):
     text = (
-        "\u201cDuring the talks, the Pakistani side attempted to refer all responsibilities regarding its security to "
-        "the Afghan government,\u201d Mujahid wrote."
+        "\u201cDuring the talks, the Pakistani delegation kept shifting every security burden onto the "
+        "Afghan government,\u201d Mujahid wrote."
     )
     page.get_by_test_id("text").fill(text)
     page.get_by_test_id("score").click()
