@@ -228,7 +228,7 @@ def _reported_subject(tokens, text, starts, ends, end: int, last: int) -> bool:
 
 def _no_one(tokens: list[str], a: int, b: int) -> bool:
     """Are words [a, b) only words like "his", "two", "such" or a month that name no one ("His family
-    issued a statement", '"Two or three shells hit our home"', "Oct. 12 reports")? Pronouns do name someone."""
+    issued a statement", '"Two shells landed on our street"', "Nov. 3 reports")? Pronouns do name someone."""
     return all(
         (tokens[k] in FUNCTION_WORDS or tokens[k] in DATE_WORDS) and tokens[k] not in PRONOUNS for k in range(a, b)
     )
@@ -430,7 +430,7 @@ class Attributor:
 
     @staticmethod
     def _relative(tokens, text, starts, ends, cue_at: int, first: int):
-        """A speaker whose relative clause comes between them and the cue: "local resident Hayatullah,
+        """A speaker whose relative clause comes between them and the cue: "Elder Hayatullah Zadran,
         who lost his mother in the assault, recounted": the name or title just before ", who"."""
         if cue_at == first or "," not in _gap(text, ends, starts, cue_at):
             return None
@@ -467,7 +467,7 @@ class Attributor:
         if cue_at == first or tokens[cue_at] in NOUNS_ONLY:
             return False
         if cue_at + 1 < len(tokens) and tokens[cue_at + 1] in FINITE_VERBS:
-            return False  # "Similar demands were made", "Casualty reports are disputed": the subject, a noun
+            return False  # "Fresh demands were made", "Casualty reports are disputed": the subject, a noun
         cue_at = max(_verb_start(tokens, text, starts, ends, cue_at, first), first + 1)  # "Islamabad now views"
         before = tokens[cue_at - 1]
         gap = _gap(text, ends, starts, cue_at)
@@ -536,7 +536,7 @@ class Attributor:
                     return tokens[j - 1], (j - 1, j), False
                 return None
             if token == "that" and role is not None:
-                break  # "blamed Pakistan for air strikes that officials said": the officials speak
+                break  # "blamed Pakistan for drone raids that officials said": the officials speak
             if token in ROLES and role is None:
                 role = j
             if (
@@ -544,7 +544,7 @@ class Attributor:
                 and role is None
                 and j == cue_at - 1
                 and (not CLAUSE_BREAK.search(_gap(text, ends, starts, cue_at)) or tokens[j - 1] in ("a", "an"))
-            ):  # "critics accused", "X, an analyst, said"; not "... between the regional powers, reported AFP"
+            ):  # "critics accused", "X, an analyst, said"; not "... between the two rival powers, reported AFP"
                 k = j
                 while (
                     k > first
@@ -581,7 +581,7 @@ class Attributor:
                 and text[starts[k - 1] : starts[k - 1] + 1].isupper()
                 and (not CLAUSE_BREAK.search(_gap(text, ends, starts, k)) or tokens[k] in ("jr", "sr"))
             ):
-                k -= 1  # "Romeo S. Brawner, Jr. said"
+                k -= 1  # "navy chief Ramon T. Dizon, Jr. said"
             return UNKNOWN, (k, j + 1), False
         return None
 
@@ -601,7 +601,7 @@ class Attributor:
                     return self._resolve(j, previous)
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if token in DATE_WORDS:
-                continue  # "according to Oct. 12 reports in Pakistan's media"
+                continue  # "according to Nov. 3 reports in local media"
             if text[starts[j]].isupper() and tokens[j] != "the":
                 return UNKNOWN, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if j > begin and CLAUSE_BREAK.search(_gap(text, ends, starts, j)):
@@ -960,12 +960,12 @@ def _blames(statement: Statement, tokens: list[str], target: str, valence: dict[
     except a denial: its blame words describe the charge denied, and a denial that blames back
     has its own cue ("denied it and accused Pakistan of ..."); a third party's or unknown speaker's only with blame or
     attack words or charged words next to the target, and when it only says or claims, only with
-    blame words or with the target doing the attack ("Pakistani forces bombed homes"; a mediator's
+    blame words or with the target doing the attack ("Pakistani jets bombed a school"; a mediator's
     "the strikes on Kabul" reports, it does not blame)."""
     if statement.cue == "deny":
         return False
     if statement.speaker not in SIDES and statement.cue in ("say", "claim", "quote"):
-        if statement.content == "attack":  # "the report says Pakistani forces bombed homes"
+        if statement.content == "attack":  # "the new report says Pakistani jets bombed a school"
             first, last = statement.tokens
             return any(tokens[j] == target and _acts(tokens, j, last) for j in range(first, last))
         return statement.content == "blame"

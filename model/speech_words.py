@@ -118,7 +118,7 @@ PLACES_AND_PEOPLE = frozenset(
 )
 # Who acts for a side in an attack: "Pakistani forces bombed", "Israeli jets struck".
 ACTORS = frozenset("forces troops soldiers military army jets drones aircraft warplanes artillery".split())
-# Months, as in a date before a source: "according to Oct. 12 reports".
+# Months, as in a date before a source: "according to Nov. 3 reports".
 DATE_WORDS = frozenset(
     "january february march april june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
