@@ -337,7 +337,7 @@ class Attributor:
     @staticmethod
     def _phrase(tokens, text, starts, ends, side: str, span: tuple[int, int], first: int, stop: int):
         """The whole phrase that names a speaker found at ``span``, within [first, stop): its title and
-        name on either side ("Pakistan's caretaker minister of interior, Sarfraz Bugti"; "Chinese
+        name on either side ("Pakistan's caretaker minister of interior, Ahmed Raza"; "Chinese
         Foreign Ministry spokesman Lin Jian"; "Amir Khan Muttaqi, the Foreign Minister of Afghanistan"),
         a name or title set off by one comma included. A name found alone takes the side its title
         names. Returns (side, span)."""
