@@ -44,7 +44,7 @@ import numpy as np
 from framing.model import speakers
 from framing.model.features import CUE_OF
 from framing.model.lexicon import vader_valence
-from framing.model.sides import SIDE_A, SIDE_B, THIRD
+from framing.model.sides import MENTION_TOKENS, SIDE_A, SIDE_B, THIRD
 from framing.model.speech_words import (
     ACTORS,
     CLAUSE_BREAK,
@@ -444,21 +444,12 @@ class Attributor:
         )
         if who is None or any(tokens[k] in CUE_CLASS for k in range(who + 1, cue_at)):
             return None
-        k = who
-        while (
-            k > first
-            and (
-                text[starts[k - 1]].isupper()
-                or tokens[k - 1] in TITLE_WORDS
-                or tokens[k - 1] in (SIDE_A, SIDE_B, THIRD)
-            )
-            and (k == who or not CLAUSE_BREAK.search(_gap(text, ends, starts, k)))
+        name = who - 1  # the word before ", who"; the caller widens it to the whole title and name (``_phrase``)
+        if name < first or not (
+            text[starts[name]].isupper() or tokens[name] in TITLE_WORDS or tokens[name] in MENTION_TOKENS
         ):
-            k -= 1
-        if k == who:
             return None
-        side = next((tokens[j] for j in range(k, who) if tokens[j] in (SIDE_A, SIDE_B, THIRD)), UNKNOWN)
-        return side, (k, who), False
+        return (tokens[name] if tokens[name] in MENTION_TOKENS else UNKNOWN), (name, who), False
 
     @staticmethod
     def _verb(tokens, text, starts, ends, cue_at: int, first: int) -> bool:
