@@ -156,7 +156,7 @@ def _content(tokens: list[str], first: int, last: int, skip: tuple[int, int], cu
 def _possessor(tokens: list[str], j: int):
     """The speaker whose words a possessive at token j introduces ("Kabul's denial"): its side if j is a
     side mention, else a name of unknown side (``Attributor._phrase`` widens it to the whole name)."""
-    return (tokens[j] if tokens[j] in (SIDE_A, SIDE_B, THIRD) else UNKNOWN), (j, j + 1), False
+    return (tokens[j] if tokens[j] in MENTION_TOKENS else UNKNOWN), (j, j + 1), False
 
 
 BOTH_SIDES = frozenset("sides side countries parties nations governments neighbours neighbors capitals".split())
@@ -290,7 +290,7 @@ class Attributor:
             word.endswith("ed")
             and cue_at + 2 < last
             and tokens[cue_at + 1] == "by"
-            and (tokens[cue_at + 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[cue_at + 2]].isupper())
+            and (tokens[cue_at + 2] in MENTION_TOKENS or text[starts[cue_at + 2]].isupper())
         ):  # "a charge denied by Kabul"
             return self._forward(tokens, text, starts, ends, cue_at + 2, last, previous)
         if word.endswith("ing") and (cue_at == first or cue_at == first + 1 and tokens[first] in OPENING_WORDS):
@@ -404,10 +404,10 @@ class Attributor:
             a - 2 >= first
             and tokens[a - 1] == "and"
             and not CLAUSE_BREAK.search(_gap(text, ends, starts, a - 1) + _gap(text, ends, starts, a))
-            and (tokens[a - 2] in (SIDE_A, SIDE_B, THIRD) or text[starts[a - 2]].isupper())
+            and (tokens[a - 2] in MENTION_TOKENS or text[starts[a - 2]].isupper())
         ):
             k = a - 2
-            side = tokens[k] if tokens[k] in (SIDE_A, SIDE_B, THIRD) else UNKNOWN
+            side = tokens[k] if tokens[k] in MENTION_TOKENS else UNKNOWN
             side, (a, _) = self._phrase(tokens, text, starts, ends, side, (k, k + 1), first, k + 1)
             out.insert(0, (side, (a, k + 1)))
             a -= a > first and tokens[a - 1] == "the"
@@ -423,9 +423,9 @@ class Attributor:
         while k > first and cue_at - k < 4 and not CLAUSE_BREAK.search(_gap(text, ends, starts, k)):
             k -= 1
         words = range(k, cue_at)
-        if not words or not all(text[starts[j]].isupper() or tokens[j] in (SIDE_A, SIDE_B, THIRD) for j in words):
+        if not words or not all(text[starts[j]].isupper() or tokens[j] in MENTION_TOKENS for j in words):
             return None
-        side = next((tokens[j] for j in words if tokens[j] in (SIDE_A, SIDE_B, THIRD)), UNKNOWN)
+        side = next((tokens[j] for j in words if tokens[j] in MENTION_TOKENS), UNKNOWN)
         return side, (k, cue_at), False
 
     @staticmethod
@@ -467,7 +467,7 @@ class Attributor:
         if text[starts[cue_at - 1] : ends[cue_at - 1]].endswith(("'s", "’s")):
             return False
         return (
-            before in (SIDE_A, SIDE_B, THIRD)
+            before in MENTION_TOKENS
             or before in PRONOUNS
             or before in ROLES
             or before in GROUPS
@@ -501,7 +501,7 @@ class Attributor:
         """The speaker a sentence opens with (a side, or a name that is not a common word), for a cue
         that continues its first clause; else None."""
         subject = self._forward(tokens, text, starts, ends, first, cue_at, previous)
-        if subject is None or subject[0] in (SIDE_A, SIDE_B, THIRD):
+        if subject is None or subject[0] in MENTION_TOKENS:
             return subject
         a = subject[1][0]
         if subject[0] == UNKNOWN and a - first <= (tokens[first] == "the") and tokens[a] not in FUNCTION_WORDS:
@@ -517,13 +517,13 @@ class Attributor:
         role = None
         for j in range(cue_at - 1, max(first - 1, cue_at - 1 - WINDOW), -1):
             token = tokens[j]
-            if token in (SIDE_A, SIDE_B, THIRD):
+            if token in MENTION_TOKENS:
                 return token, (j, self._name_end(tokens, text, starts, ends, j, cue_at, role)), False
             if token in PRONOUNS:
                 between = tokens[j + 1 : cue_at]
                 return self._resolve(j, previous) if len(between) <= 2 and all(map(_modifies_verb, between)) else None
             if token in ("who", "which"):
-                if j > first and tokens[j - 1] in (SIDE_A, SIDE_B, THIRD):
+                if j > first and tokens[j - 1] in MENTION_TOKENS:
                     return tokens[j - 1], (j - 1, j), False
                 return None
             if token == "that" and role is not None:
@@ -579,7 +579,7 @@ class Attributor:
     def _forward(self, tokens, text, starts, ends, begin, last, previous):
         for j in range(begin, min(last, begin + WINDOW)):
             token = tokens[j]
-            if token in (SIDE_A, SIDE_B, THIRD):
+            if token in MENTION_TOKENS:
                 return token, (j, self._title_end(tokens, text, starts, ends, j, last)), False
             if token in PRONOUNS:
                 return self._resolve(j, previous)
@@ -1017,11 +1017,10 @@ def merged(found: list[tuple], sides, context: Context | None = None) -> list[tu
                 lowered = [spoken[a:b].lower().replace("\u2019", "'") for a, b in spans]
                 side = sides.people.get(_name_at_end(lowered, spoken, [a for a, _ in spans], 0, len(spans)))
             name = first + (tokens[first] == "the" and last - first > 1)  # "the US"
-            titles_only = all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
             if side is None and (
                 tokens[name] not in PRONOUNS
                 and text[starts[name]].isupper()
-                and not titles_only
+                and not all(tokens[k] in TITLE_WORDS or tokens[k] in FUNCTION_WORDS for k in range(first, last))
                 or any(tokens[k] in GROUPS for k in range(first, last))  # "security analyst Syed Mohammad Ali"
             ):
                 side = THIRD  # a name or group tied to neither side: readers call it a third party, rarely unknown;

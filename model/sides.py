@@ -94,9 +94,10 @@ class Sides:
         word ("Ali Reza Karimi" is not "Bilal Karimi"). Worked out once per Sides."""
         owners: dict[str, set] = {}
         named = [
-            (token, alias, alias in side.speakers)
+            (token, alias, speaker)
             for token, side in ((SIDE_A, self.a), (SIDE_B, self.b))
-            for alias in side.aliases + side.speakers
+            for names, speaker in ((side.aliases, False), (side.speakers, True))
+            for alias in names
         ]
         for owner, alias, speaker in named + [(THIRD, alias, False) for alias in self.third_parties]:
             found = alias_words(alias)
