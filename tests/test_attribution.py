@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.model.attribution import describe, in_words, read_context, statements_of
 from framing.model.features import analyse_batch
-from framing.model.sides import default_sides, sides_by_dispute
+from framing.model.sides import SidesError, default_sides, sides_by_dispute, sides_from_mapping
 
 MUJAHID = (
     "\u201cDuring the talks, the Pakistani delegation kept shifting every security burden onto the "
@@ -310,8 +310,6 @@ def test_a_denial_blames_no_one():
 
 
 def test_a_title_set_off_by_a_comma_gives_a_bare_name_its_side():
-    from framing.model.sides import sides_by_dispute
-
     found = attributions(
         "Kyiv's mayor, Vitali Klitschko, warned that more drones were coming.", sides_by_dispute()["russia-ukraine"]
     )
@@ -438,8 +436,6 @@ def test_a_title_alone_at_a_sentences_start_is_of_unknown_side_not_a_third_party
 
 
 def test_a_sides_listed_speakers_set_the_side_of_people_met_by_name_but_are_not_masked():
-    from framing.model.sides import sides_from_mapping
-
     sides = sides_from_mapping(
         {
             "dispute": "israel-iran",
@@ -459,8 +455,6 @@ def test_a_sides_listed_speakers_set_the_side_of_people_met_by_name_but_are_not_
 
 
 def test_a_sides_file_with_malformed_speakers_is_refused_with_its_place():
-    from framing.model.sides import SidesError, sides_from_mapping
-
     with pytest.raises(SidesError, match="x.toml: side 2: 'speakers' must be a list of non-empty strings"):
         sides_from_mapping(
             {"side": [{"name": "a", "aliases": ["A"]}, {"name": "b", "aliases": ["B"], "speakers": "Bob"}]},
@@ -523,8 +517,6 @@ def test_a_pronouns_new_kind_of_statement_is_its_own_attribution():
 
 
 def test_a_pronoun_for_a_person_met_by_name_takes_that_persons_side():
-    from framing.model.sides import sides_from_mapping
-
     sides = sides_from_mapping(
         {
             "dispute": "china-philippines",
