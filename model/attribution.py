@@ -29,8 +29,8 @@ are enough to find, with light rules in the manner of quote-attribution systems:
 
 Everything is relative to the sides (``side_a`` / ``side_b``), so what is found swaps exactly
 when the sides' names swap. ``attributions`` turns the statements of a batch of paragraphs into
-the ``attributions`` of each result (speaker words and side, cue, targets, statement span), and
-``blame_votes`` into who-blames-whom votes that the direction reads beside its classifier.
+the ``attributions`` of each result (speaker words and side, cue, targets, statement span), which
+``model.votes`` counts into who-blames-whom columns of the direction head.
 """
 
 from __future__ import annotations
@@ -755,7 +755,12 @@ class Attributor:
         scorer = speakers.scorer()
         if scorer is None:
             return [], previous
-        taken = [s.speaker_tokens for s in found if s.tokens[0] < last and first < s.tokens[1]]
+        taken = []
+        for statement in reversed(found):  # this sentence's statements are the last ones found
+            if statement.tokens[1] <= first:
+                break
+            if statement.tokens[0] < last:
+                taken.append(statement.speaker_tokens)
         out = []
         passed_on = previous
         for a, b, names in speakers.candidates(tokens, text, starts, ends, party, first, last, taken):
@@ -1088,22 +1093,6 @@ def describe(found: list[tuple], sides, context: Context | None = None) -> list[
     return [attribution for attribution, _ in merged(found, sides, context)]
 
 
-def blame_votes(found: list[tuple]) -> tuple[float, float]:
-    """How strongly the statements of a paragraph say A blames B and B blames A: a side's statement
-    that accuses, blames or condemns, or whose content blames or attacks, naming the other side."""
-    a_b = b_a = 0.0
-    for statement, *_ in found:
-        if statement.speaker not in SIDES or statement.cue == "deny":
-            continue
-        if statement.cue in BLAMING or statement.content in ("blame", "attack"):
-            for target in statement.targets:
-                if statement.speaker == SIDE_A and target == SIDE_B:
-                    a_b += 1.0
-                elif statement.speaker == SIDE_B and target == SIDE_A:
-                    b_a += 1.0
-    return a_b, b_a
-
-
 THIRD_PERSON = {
     "accuse": "accuses",
     "blame": "blames",
@@ -1129,8 +1118,7 @@ def in_words(attribution: dict) -> str:
     return f"{who} {verb} {' and '.join(attribution['targets'])}"
 
 
-def add_attributions(results: list[dict], analysed, sides, context_analysed=None) -> None:
-    """Give each result its ``attributions`` (and, where it has an explanation, the same in words)."""
+def attributions_of(analysed, sides, context_analysed=None) -> list[list[dict]]:
+    """Each paragraph's ``attributions``, read with ``context_analysed`` (the paragraphs before them) as context."""
     context = read_context(context_analysed) if context_analysed is not None else None
-    for result, found in zip(results, statements_of(analysed, context)):
-        result["attributions"] = describe(found, sides, context)
+    return [describe(found, sides, context) for found in statements_of(analysed, context)]

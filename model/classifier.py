@@ -8,6 +8,11 @@ n-gram and lexicon columns) -> two ``TiedLogistic`` heads and the ``SpanTagger``
 Direction is learned in side-relative classes (``A->B``, ``B->A``, ``mutual``,
 ``none``) and only named with the sides' names when a result is built, which is how one
 model serves any two-party dispute.
+
+There are two direction heads. ``direction_`` also reads who blames whom by the statements found
+(``model.attribution`` -> ``model.votes``): every path that finds attributions (``score``, the
+service, ``score-folder --attributions``) uses it. ``direction_text_`` reads the text's features
+alone, for ``score-folder`` without ``--attributions``, which stays fast by not looking for speakers.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from framing.model.attribution import add_attributions, in_words
+from framing.model import votes as statement_votes
+from framing.model.attribution import attributions_of, in_words
 from framing.model.features import Analysed, analyse_batch, analyse_rows, join, swap_feature_name
-from framing.model.heads import TiedLogistic
+from framing.model.heads import TiedLogistic, softmax
 from framing.model.params import Params
 from framing.model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
 from framing.model.sides import Sides
@@ -46,6 +52,7 @@ class TrainingExample:
     loaded: str | None = None
     spans: list[dict] | None = None
     weight: float = 1.0
+    context: tuple[str, ...] = ()  # the paragraphs before it in its article, where known
 
 
 class FramingClassifier(Params):
@@ -78,9 +85,23 @@ class FramingClassifier(Params):
         """The examples as one batch, each read with its own sides."""
         return analyse_rows([e.text for e in examples], [e.sides for e in examples])
 
-    def fit(self, X: list[TrainingExample], y=None, analysed: Analysed | None = None) -> FramingClassifier:
+    @staticmethod
+    def votes(examples: list[TrainingExample]) -> np.ndarray:
+        """Each example's (A blames B, B blames A) counts from the attributions found in it, read with its
+        ``context``."""
+        out = np.zeros((len(examples), 2))
+        for i, e in enumerate(examples):
+            context = analyse_batch(list(e.context), e.sides) if e.context else None
+            out[i] = statement_votes.counts(
+                attributions_of(analyse_batch([e.text], e.sides), e.sides, context)[0], e.sides
+            )
+        return out
+
+    def fit(
+        self, X: list[TrainingExample], y=None, analysed: Analysed | None = None, votes: np.ndarray | None = None
+    ) -> FramingClassifier:
         """Fit on examples; ``analysed`` (``analyse(X)``, or rows of it for a caller fitting many models)
-        saves reading them again."""
+        and ``votes`` (``votes(X)``, or rows of it) save reading them again."""
         examples = list(X)
         analysed = analysed if analysed is not None else self.analyse(examples)
         both = join([analysed, analysed.swapped()])
@@ -93,11 +114,14 @@ class FramingClassifier(Params):
         X = sparse.hstack(
             [self.features_.transform(both), sparse.csr_matrix(np.vstack([evidence, evidence]))], format="csr"
         )
-        self.feature_names_ = np.array(list(self.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES))
+        self.feature_names_ = np.array(
+            list(self.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES) + list(statement_votes.VOTE_FEATURES)
+        )
         position = {name: i for i, name in enumerate(self.feature_names_)}
         self.feature_perm_ = np.array(
             [position.get(swap_feature_name(n), i) for i, n in enumerate(self.feature_names_)]
         )
+        n_text = X.shape[1]
         self.classes_ = [np.array(DIRECTIONS, dtype=object), np.array(LOADED, dtype=object)]
 
         n = len(analysed)
@@ -105,17 +129,18 @@ class FramingClassifier(Params):
         rows = direction_rows + [i + n for i in direction_rows]
         labels = [examples[i].direction for i in direction_rows]
         labels += [SWAP_DIRECTION.get(label, label) for label in labels]
-        self.direction_ = None
+        self.direction_ = self.direction_text_ = None
         if direction_rows:
+            votes = np.asarray(votes) if votes is not None else self.votes(examples)
+            said = np.vstack([statement_votes.columns(votes), statement_votes.columns(statement_votes.swapped(votes))])
+            X_said = sparse.hstack([X, sparse.csr_matrix(said)], format="csr")
+            weights = self._weights(examples, direction_rows)
             self.direction_ = TiedLogistic(
                 DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight
-            )
-            self.direction_.fit(
-                X[rows],
-                labels,
-                sample_weight=self._weights(examples, direction_rows),
-                feature_perm=self.feature_perm_,
-            )
+            ).fit(X_said[rows], labels, sample_weight=weights, feature_perm=self.feature_perm_)
+            self.direction_text_ = TiedLogistic(
+                DIRECTIONS, SWAP_DIRECTION, C=self.direction_C, class_weight=self.class_weight
+            ).fit(X[rows], labels, sample_weight=weights, feature_perm=self.feature_perm_[:n_text])
 
         loaded_rows = [i for i, e in enumerate(examples) if e.loaded is not None]
         rows = loaded_rows + [i + n for i in loaded_rows]
@@ -127,7 +152,7 @@ class FramingClassifier(Params):
                 X[rows],
                 labels,
                 sample_weight=self._weights(examples, loaded_rows),
-                feature_perm=self.feature_perm_,
+                feature_perm=self.feature_perm_[:n_text],
             )
         return self
 
@@ -169,21 +194,42 @@ class FramingClassifier(Params):
         (tfidf, dense), _ = self._inputs(analysed)
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
-    def predict_proba(self, X: list[TrainingExample] | Analysed) -> list[np.ndarray]:
-        """[direction probabilities, loaded probabilities], columns in ``classes_`` order."""
-        return list(self._proba(self._inputs(self._analysed(X))[0]))
+    def predict_proba(self, X: list[TrainingExample] | Analysed, votes: np.ndarray | None = None) -> list[np.ndarray]:
+        """[direction probabilities, loaded probabilities], columns in ``classes_`` order. The direction
+        reads the statements' ``votes`` (``votes(X)`` for examples, the default) or, for an ``Analysed``
+        batch without them, the text alone."""
+        if votes is None and not isinstance(X, Analysed):
+            votes = self.votes(list(X))
+        return list(self._proba(self._inputs(self._analysed(X))[0], votes))
 
-    def predict(self, X: list[TrainingExample] | Analysed) -> np.ndarray:
+    def predict(self, X: list[TrainingExample] | Analysed, votes: np.ndarray | None = None) -> np.ndarray:
         """One row per paragraph: (relative direction, loaded)."""
-        return np.column_stack([c[p.argmax(axis=1)] for c, p in zip(self.classes_, self.predict_proba(X))])
+        return np.column_stack([c[p.argmax(axis=1)] for c, p in zip(self.classes_, self.predict_proba(X, votes))])
 
     def _analysed(self, X) -> Analysed:
         return X if isinstance(X, Analysed) else self.analyse(list(X))
 
-    def _proba(self, parts) -> tuple[np.ndarray, np.ndarray]:
-        """Both heads' probabilities; a head trained on no rows answers 'none' with certainty."""
+    def direction_decisions(self, parts, votes: np.ndarray | None) -> np.ndarray:
+        """The direction head's logits: the head that reads the statements' ``votes`` when given, else the
+        text-only head (a model saved before there were two has only the text one)."""
+        text_head = getattr(self, "direction_text_", None)
+        if votes is None or text_head is None:
+            return (text_head or self.direction_).decision_parts(*parts)
+        return self.direction_.decision_parts(parts[0], np.hstack([parts[1], statement_votes.columns(votes)]))
+
+    def _proba(self, parts, votes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Both heads' probabilities (see ``direction_decisions``); a head trained on no rows answers 'none'
+        with certainty."""
         n = parts[0].shape[0]
-        direction = self.direction_.proba_parts(*parts) if self.direction_ else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
+        if self.direction_:
+            head = (
+                self.direction_
+                if votes is not None or getattr(self, "direction_text_", None) is None
+                else self.direction_text_
+            )
+            direction = softmax(self.direction_decisions(parts, votes) / head.temperature_, axis=1)
+        else:
+            direction = np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
         loaded = self.loaded_.proba_parts(*parts) if self.loaded_ else np.tile([1.0, 0.0, 0.0], (n, 1))
         return direction, loaded
 
@@ -200,31 +246,45 @@ class FramingClassifier(Params):
         explain_top: int = 0,
         context: list[str] | None = None,
         attributions: bool = True,
+        found: list[list[dict]] | None = None,
     ) -> list[dict]:
         """One contract result per text, with its ``attributions`` (who speaks, for which side, blaming
-        whom: ``model.attribution``; ``attributions=False`` leaves them out, for callers that find
-        them per article). ``explain_top`` > 0 adds the features that pushed each head and the
-        attributions in words; ``context`` (the article's paragraphs before these texts) resolves
-        pronouns to speakers named there."""
+        whom: ``model.attribution``), which the direction reads. ``attributions=False`` looks for no
+        speakers: results without attributions, the direction from the text alone (score-folder's fast
+        path). ``found``: each text's attributions, found already (score-folder reads them per article).
+        ``explain_top`` > 0 adds the features that pushed each head and the attributions in words;
+        ``context`` (the article's paragraphs before these texts) resolves pronouns to speakers named there."""
         if not texts:
             return []
         analysed = analyse_batch(texts, sides)
         parts, probabilities = self._inputs(analysed)
-        direction_p, loaded_p = self._proba(parts)
+        if found is None and (attributions or explain_top or context is not None):
+            found = attributions_of(analysed, sides, analyse_batch(context, sides) if context else None)
+        votes = np.array([statement_votes.counts(a, sides) for a in found]) if found is not None else None
+        direction_p, loaded_p = self._proba(parts, votes)
         loaded_index = loaded_p.argmax(axis=1)
         spans = self.spans(analysed, probabilities, loaded_index)
         results = build_results(direction_p, loaded_p, spans, sides, model_version)
         for k in np.flatnonzero(np.diff(analysed.bounds) < MIN_WORDS).tolist():
             too_short(results[k], sides, int(analysed.bounds[k + 1] - analysed.bounds[k]))
-        if attributions or explain_top or context is not None:
-            add_attributions(results, analysed, sides, analyse_batch(context, sides) if context else None)
+        if found is not None:
+            for result, its in zip(results, found):
+                result["attributions"] = its
         if explain_top and self.direction_ and self.loaded_:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
+            said = (
+                sparse.hstack([X, sparse.csr_matrix(statement_votes.columns(votes))], format="csr")
+                if votes is not None and getattr(self, "direction_text_", None) is not None
+                else X
+            )
+            direction_head = (
+                self.direction_ if said is not X else getattr(self, "direction_text_", None) or self.direction_
+            )
             for i, result in enumerate(results):
                 result["explanation"] = {
                     "direction": explain(
-                        X[i],
-                        self.direction_,
+                        said[i],
+                        direction_head,
                         result["direction"]["label"],
                         sides,
                         self.feature_names_,

@@ -18,6 +18,7 @@ Every result says which sides it was read with: ``"sides": {"dispute", "names", 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from framing.model.tokens import tokenize
 from framing.paths import SIDES_DIR
 
 AUTO = "auto"
+RECHECK_SECONDS = 1.0
 NO_SIDE_WARNING = (
     "no side of any known dispute is named in this paragraph, so no direction is given; "
     "name the sides (a dispute name or a sides file) to read it"
@@ -40,10 +42,16 @@ class Disputes:
         self.default = default
         self._key: tuple | None = None
         self._known: dict[str, Sides] = {}
+        self._checked = -RECHECK_SECONDS
 
     def known(self) -> dict[str, Sides]:
         """Every sides file of the directories by dispute (a later directory's file wins), re-read when a
-        file changes; the default dispute first."""
+        file changes (looked at once a second at most: listing the folders on every call cost a served
+        request about a tenth of its time); the default dispute first."""
+        now = time.monotonic()
+        if self._key is not None and now - self._checked < RECHECK_SECONDS:
+            return self._known
+        self._checked = now
         paths = [path for directory in self.directories for path in sorted(directory.glob("*.toml"))]
         key = tuple((str(path), stat.st_mtime_ns, stat.st_size) for path, stat in ((p, p.stat()) for p in paths))
         if key != self._key:
@@ -133,16 +141,19 @@ def score_grouped(
     batch: int = 0,
     context: list[str] | None = None,
     attributions: bool = True,
+    found: list[list[dict]] | None = None,
 ) -> list[dict]:
     """Score each text with its own sides (texts sharing sides in one call, or calls of at most
     ``batch``); a text whose sides are None (no known side named) answers direction ``none``
     with a warning, read with ``fallback`` for its loaded labels. ``attributions=False``: results
-    without them (score-folder finds them per article, with the article's earlier paragraphs)."""
+    without them, the direction read from the text alone; ``found``: each text's attributions, found
+    already (score-folder finds them per article, with the article's earlier paragraphs)."""
     results: list[dict | None] = [None] * len(texts)
     for rows in rows_by_sides(chosen):
         sides = chosen[rows[0]] or fallback
         group = [texts[k] for k in rows]
-        scored = _in_calls(classifier, group, sides, version, explain_top, batch, context, attributions)
+        its = [found[k] for k in rows] if found is not None else None
+        scored = _in_calls(classifier, group, sides, version, explain_top, batch, context, attributions, its)
         for k, result in zip(rows, scored):
             result["sides"] = _describe(sides, detected[k])
             if chosen[k] is None:
@@ -160,19 +171,25 @@ def _in_calls(
     batch: int,
     context: list[str] | None = None,
     attributions: bool = True,
+    found: list[list[dict]] | None = None,
 ) -> list[dict]:
     """Score in calls of at most ``batch`` paragraphs (0: one call), evenly sized (no small last call)."""
-    if not batch or len(texts) <= batch:
-        return classifier.score(
-            texts, sides, version, explain_top=explain_top, context=context, attributions=attributions
-        )
-    calls = -(-len(texts) // batch)
-    size = -(-len(texts) // calls)
+    size = len(texts)
+    if batch and len(texts) > batch:
+        calls = -(-len(texts) // batch)
+        size = -(-len(texts) // calls)
     results: list[dict] = []
-    for i in range(0, len(texts), size):
-        part = texts[i : i + size]
+    for i in range(0, len(texts), max(size, 1)):
         results.extend(
-            classifier.score(part, sides, version, explain_top=explain_top, context=context, attributions=attributions)
+            classifier.score(
+                texts[i : i + size],
+                sides,
+                version,
+                explain_top=explain_top,
+                context=context,
+                attributions=attributions,
+                found=found[i : i + size] if found is not None else None,
+            )
         )
     return results
 

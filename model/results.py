@@ -149,7 +149,18 @@ def readable_feature(name: str, sides: Sides) -> str:
         return f"{SPAN_WORDS.get(kind, kind)} in {VOICE_WORDS.get(voice, voice)}"
     if group == "words":
         return "words: “" + " ".join(names.get(w, w) for w in body.split()) + "”"
+    if group == "statements":
+        return "statements found: " + STATEMENT_WORDS.get(body, body).format(a=names[SIDE_A], b=names[SIDE_B])
     return body
+
+
+STATEMENT_WORDS = {
+    "side_a_blames_side_b": "{a} blames {b}",
+    "side_b_blames_side_a": "{b} blames {a}",
+    "both_blame": "{a} and {b} blame each other",
+    "only_side_a_blames": "only {a} blames the other",
+    "only_side_b_blames": "only {b} blames the other",
+}
 
 
 def explain(

@@ -745,3 +745,35 @@ def test_a_pool_that_breaks_while_a_chunk_is_sent_is_restarted_and_nothing_is_lo
     pooled = score_folder(synthetic, tmp_path / "pool.jsonl", model_dir=store, jobs=2, progress=False, chunk_bytes=6000)
     assert broken and pooled.articles == inline.articles and pooled.problem_count == 0
     assert (tmp_path / "pool.jsonl").read_bytes() == (tmp_path / "inline.jsonl").read_bytes()
+
+
+def test_score_folder_with_attributions_gives_what_score_gives_with_the_article_before(tmp_path, store):
+    """With --attributions a row's direction reads the statements found with its article's earlier
+    paragraphs, exactly as `score` with that context does; without, the text-only head, as `score`
+    without attributions."""
+    from framing.model.sides import default_sides
+    from framing.model.store import load_current
+
+    first = (
+        "\u201cDuring the talks, the Pakistani delegation kept shifting every security burden onto the "
+        "Afghan government,\u201d Mujahid wrote."
+    )
+    second = (
+        "He added that the irresponsible and uncooperative attitude of the Pakistani delegation caused the talks "
+        "to remain unproductive, despite the sincere efforts of the Afghan delegation and mediators."
+    )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "talks.txt").write_text(first + "\n\n" + second + "\n", encoding="utf-8")
+    sides = default_sides()
+    score_folder(
+        folder, tmp_path / "with.jsonl", sides=sides, model_dir=store, jobs=1, progress=False, attributions=True
+    )
+    score_folder(folder, tmp_path / "plain.jsonl", sides=sides, model_dir=store, jobs=1, progress=False)
+    model = load_current(store)
+    (expected,) = model.classifier.score([second], sides, model.version, context=[first])
+    (text_only,) = model.classifier.score([second], sides, model.version, attributions=False)
+    with_row, plain_row = read_rows(tmp_path / "with.jsonl")[1], read_rows(tmp_path / "plain.jsonl")[1]
+    assert with_row["direction"] == expected["direction"] and with_row["attributions"] == expected["attributions"]
+    assert plain_row["direction"] == text_only["direction"]
+    assert with_row["direction"]["probabilities"] != plain_row["direction"]["probabilities"]

@@ -17,6 +17,7 @@ from framing.model.heads import TiedLogistic
 from framing.model.sides import default_sides
 from framing.model.spans import EVIDENCE_FEATURES
 from framing.model.store import ModelStoreError, load_current
+from framing.model.votes import VOTE_FEATURES
 
 
 @parametrize_with_checks([TiedLogistic(), TiedLogistic(C=0.5, class_weight=None)])
@@ -53,7 +54,7 @@ def test_framing_classifier_clones_and_runs_in_a_grid_search(examples):
     labels = best.predict(examples[:5])
     assert labels.shape == (5, 2)
     assert set(labels[:, 0]) <= set(best.classes_[0]) and set(labels[:, 1]) <= set(best.classes_[1])
-    names = list(best.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES)
+    names = list(best.features_.get_feature_names_out()) + list(EVIDENCE_FEATURES) + list(VOTE_FEATURES)
     assert names == list(best.feature_names_)
     assert best.features_.transform(best.analyse(examples[:3])).shape[1] == len(best.features_.get_feature_names_out())
 

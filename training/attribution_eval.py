@@ -18,22 +18,11 @@ on the other files (``real-news-part9.jsonl`` … ``part14.jsonl``), whose error
 while changing the rules (only their totals, after each round).
 
     python -m framing.training.attribution_eval [--files real-news-part2.jsonl ...]
-    python -m framing.training.attribution_eval --direction-votes [--labelled]
     python -m framing.training.attribution_eval --agreement
 
 ``--agreement`` scores a second, independent reading of the same paragraphs
 (``labels/attributions/pass_b/``, same file names) against the first, exactly as the model is scored:
 the ceiling the speaker-side and target figures can be held to.
-
-``--direction-votes`` measures whether the statements' blame votes (``blame_votes``: a side's
-statement that accuses, blames or condemns the other) improve the direction head on real news
-held out by outlet: the out-of-fold direction scores of ``framing train``'s cross-validation
-plus ``weight`` x each direction's votes, the weight chosen on half of the outlets
-(``training.tune.tuning_half``) and reported on the other half; and as a reversal fixer (an A->B
-guess that only B's statements contradict becomes B->A, and back). ``--labelled`` takes the votes
-from the attribution labels (every real-news paragraph has a reading) instead: what perfect
-attributions could add to the direction head. ``stacked``: a logistic regression over the scores and
-the votes, fitted on the tuning half (mirrored, so swap-symmetric) and scored on the other half.
 """
 
 from __future__ import annotations
@@ -197,142 +186,6 @@ def _found(paragraphs: dict, paragraph: dict, sides) -> list:
     return merged(statements_of(analyse_batch([paragraph["text"]], sides), context)[0], sides, context)
 
 
-def direction_votes(jobs: int = -1, weights=(0.0, 0.25, 0.5, 1.0, 2.0), labelled: bool = False) -> dict:
-    """Direction macro-F1 and reversal rate on real news with the blame votes added, and with them
-    as a reversal fixer (see the docstring); ``labelled``: votes from the attribution labels instead of
-    the statements found (what perfect attributions would give)."""
-    import numpy as np
-
-    from framing.model.attribution import blame_votes
-    from framing.model.classifier import DIRECTIONS
-    from framing.model.results import direction_index
-    from framing.training.data import load_dataset
-    from framing.training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
-    from framing.training.tune import tuning_half
-
-    dataset = load_dataset()
-    apply_mix(dataset, DEFAULT_MIX)
-    scores = cross_validate(dataset, DEFAULT_PARAMS, jobs=jobs).direction
-    paragraphs = _paragraphs(None)
-    read = _labelled_attributions() if labelled else {}
-    real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
-    votes = np.zeros((len(dataset.examples), 2))
-    for i in real:
-        example = dataset.examples[i]
-        paragraph_id = dataset.rows[i]["id"].split(":", 1)[-1]
-        if labelled:
-            votes[i] = _label_votes(read.get(paragraph_id, []), example.sides)
-            continue
-        before = _context(paragraphs, paragraphs[paragraph_id])
-        context = read_context(analyse_batch(before, example.sides)) if before else None
-        votes[i] = blame_votes(statements_of(analyse_batch([example.text], example.sides), context)[0])
-
-    def figures(rows, weight, fix: bool = False):
-        adjusted = scores[rows].copy()
-        adjusted[:, :2] += weight * np.minimum(votes[rows], 1.0)
-        predicted = [DIRECTIONS[k] for k in direction_index(adjusted)]
-        if fix:  # a directional guess that only the other side's statements contradict is turned round
-            for n, (a_b, b_a) in enumerate(votes[rows]):
-                if predicted[n] == "A->B" and b_a and not a_b:
-                    predicted[n] = "B->A"
-                elif predicted[n] == "B->A" and a_b and not b_a:
-                    predicted[n] = "A->B"
-        return _direction_figures([dataset.examples[i].direction for i in rows], predicted)
-
-    tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
-    held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
-    stacked = _stacked(scores, votes, [dataset.examples[i].direction for i in range(len(scores))], tune, held)
-    runs = {w: figures(tune, w) for w in weights}
-    best = max(weights, key=lambda w: runs[w]["direction_macro_f1"])
-    return {
-        "votes": "attribution labels" if labelled else "statements found",
-        "fired_on": round(float((votes[real].sum(axis=1) > 0).mean()), 3),
-        "tuning_half": runs,
-        "chosen_weight": best,
-        "other_half": figures(held, best),
-        "other_half_without": figures(held, 0.0),
-        "reversal_fixer": {"tuning_half": figures(tune, 0.0, True), "other_half": figures(held, 0.0, True)},
-        "stacked": stacked,
-    }
-
-
-def _direction_figures(truth: list[str], predicted: list[str]) -> dict:
-    """Direction macro-F1, and the share of directional paragraphs given the opposite direction."""
-    from framing.model.classifier import DIRECTIONS
-    from framing.training.metrics import classification_figures
-
-    directional = [(t, p) for t, p in zip(truth, predicted) if t in ("A->B", "B->A")]
-    reversed_ = sum(p in ("A->B", "B->A") and p != t for t, p in directional) / max(len(directional), 1)
-    return {
-        "direction_macro_f1": round(classification_figures(truth, predicted, DIRECTIONS)["macro_f1"], 4),
-        "reversed": round(reversed_, 4),
-    }
-
-
-def _stacked(scores, votes, truth: list[str], tune: list[int], held: list[int]) -> dict:
-    """A logistic regression over the direction scores and the votes (each capped at 2, and whether
-    only one side's statements blame), fitted on the tuning half with every row also mirrored (A and
-    B swapped, so that its weights are swap-symmetric) and scored on the other half; beside it the
-    same regression over the scores alone, so the votes' part is read against a recalibration. Each
-    with balanced class weights and without, and each again with the halves' roles swapped (fitted
-    on the other half, scored on the tuning half), since one half of the outlets is a small sample."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    from framing.model.classifier import DIRECTIONS
-    from framing.model.results import direction_index
-
-    mirror = {"A->B": "B->A", "B->A": "A->B"}
-
-    def features(rows, swap: bool = False, with_votes: bool = True):
-        s, v = scores[rows].copy(), np.minimum(votes[rows], 2.0)
-        if swap:
-            s[:, [0, 1]], v = s[:, [1, 0]], v[:, ::-1]
-        if not with_votes:
-            return s
-        one_way = np.stack([(v[:, 0] > 0) & (v[:, 1] == 0), (v[:, 1] > 0) & (v[:, 0] == 0)], axis=1)
-        return np.hstack([s, v, v[:, :1] * v[:, 1:], one_way])
-
-    def figures(fit_on, score_on, with_votes: bool, weights) -> dict:
-        x = np.vstack([features(fit_on, False, with_votes), features(fit_on, True, with_votes)])
-        y = [truth[i] for i in fit_on] + [mirror.get(truth[i], truth[i]) for i in fit_on]
-        model = LogisticRegression(C=1.0, max_iter=3000, class_weight=weights).fit(x, y)
-        return _direction_figures(
-            [truth[i] for i in score_on], list(model.predict(features(score_on, False, with_votes)))
-        )
-
-    def both(fit_on, score_on) -> dict:
-        return {
-            "argmax": _direction_figures(
-                [truth[i] for i in score_on], [DIRECTIONS[k] for k in direction_index(scores[score_on])]
-            ),
-            **{
-                f"{name}{suffix}": figures(fit_on, score_on, with_votes, weights)
-                for name, with_votes in (("with_votes", True), ("scores_alone", False))
-                for suffix, weights in (("", "balanced"), ("_unweighted", None))
-            },
-        }
-
-    return {"other_half": both(tune, held), "halves_swapped": both(held, tune)}
-
-
-def _labelled_attributions() -> dict[str, list[dict]]:
-    """Every labelled paragraph's attributions, by id."""
-    return {
-        row["id"]: row["attributions"]
-        for path in sorted(LABELS_DIR.glob("*.jsonl"))
-        for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())
-    }
-
-
-def _label_votes(attributions: list[dict], sides) -> tuple[float, float]:
-    """A->B and B->A votes from labelled attributions: a side's statement whose targets name the other."""
-    a, b = sides.a.name, sides.b.name
-    a_b = sum(x["side"] == a and b in x["targets"] for x in attributions)
-    b_a = sum(x["side"] == b and a in x["targets"] for x in attributions)
-    return float(a_b), float(b_a)
-
-
 SECOND_PASS = LABELS_DIR / "pass_b"
 
 
@@ -392,17 +245,10 @@ def main() -> None:
         "--files", nargs="*", help="label files in labels/attributions/ (default: all but the development set)"
     )
     parser.add_argument("--corpus", type=Path, help="the real-news corpus folder (default: ../shared/real-news)")
-    parser.add_argument("--direction-votes", action="store_true", help="measure the blame votes on the direction head")
-    parser.add_argument(
-        "--labelled", action="store_true", help="with --direction-votes: votes from the attribution labels (a ceiling)"
-    )
     parser.add_argument("--agreement", action="store_true", help="a second reading (pass_b/) against the first")
     args = parser.parse_args()
     if args.agreement:
         print(json.dumps(agreement(corpus=args.corpus), indent=1))
-        return
-    if args.direction_votes:
-        print(json.dumps(direction_votes(labelled=args.labelled), indent=1))
         return
     names = args.files or held_out_names()
     print(json.dumps(evaluate([LABELS_DIR / n for n in names], args.corpus), indent=1))

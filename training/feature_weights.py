@@ -7,17 +7,22 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from framing.model.features import analyse_rows
 from framing.model.store import load_current
+from framing.model.votes import columns
 from framing.training.data import load_dataset
+from framing.training.statement_votes import with_context
 
 
-def group_shares(classifier, analysed) -> dict[str, dict[str, float]]:
-    X = classifier.matrix(analysed).tocsr()
+def group_shares(classifier, analysed, votes: np.ndarray) -> dict[str, dict[str, float]]:
+    """``votes``: each paragraph's statement counts (``FramingClassifier.votes``), which the direction head reads."""
+    text = classifier.matrix(analysed).tocsr()
+    said = sparse.hstack([text, sparse.csr_matrix(columns(votes))], format="csr")
     groups = np.array([name.split(":")[0] for name in classifier.feature_names_])
     shares = {}
-    for name, head in (("direction", classifier.direction_), ("loaded", classifier.loaded_)):
+    for name, head, X in (("direction", classifier.direction_, said), ("loaded", classifier.loaded_, text)):
         predicted = head.predict_proba(X).argmax(axis=1)
         centred = head.coef_ - head.coef_.mean(axis=0)
         totals: dict[str, float] = {}
@@ -34,10 +39,12 @@ def group_shares(classifier, analysed) -> dict[str, dict[str, float]]:
 def main() -> None:
     model = load_current()
     dataset = load_dataset()
+    with_context(dataset)
     for origin in ("real-news", "seed", "authored"):
         rows = [i for i, o in enumerate(dataset.origins) if o == origin]
         analysed = analyse_rows([dataset.examples[i].text for i in rows], [dataset.examples[i].sides for i in rows])
-        for head, shares in group_shares(model.classifier, analysed).items():
+        votes = model.classifier.votes([dataset.examples[i] for i in rows])
+        for head, shares in group_shares(model.classifier, analysed, votes).items():
             print(f"{origin:9} {head:10} " + "  ".join(f"{g} {v:.0%}" for g, v in shares.items()))
 
 

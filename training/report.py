@@ -25,6 +25,13 @@ def format_figures(figures: dict, indent: str = "") -> str:
             lines.append(
                 f"{indent}  {name:<24} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['f1']:>6.3f} {c['support']:>8}"
             )
+    if "direction_text_only" in figures:
+        text, said = figures["direction_text_only"], figures["direction"]
+        lines.append(
+            f"{indent}direction reversed (A->B given as B->A or back): {100 * said['reversed']:.1f}% of directional "
+            f"paragraphs; the text-only head (score-folder without --attributions): macro-F1={text['macro_f1']:.3f}, "
+            f"{100 * text['reversed']:.1f}% reversed"
+        )
     if "loaded_binary_macro_f1" in figures:
         lines.append(f"{indent}loaded vs none (binary) macro-F1={figures['loaded_binary_macro_f1']:.3f}")
     if "spans" in figures:

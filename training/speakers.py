@@ -21,7 +21,9 @@ by weights that saw its labels.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 from pathlib import Path
 
 from framing.model import speakers
@@ -85,9 +87,50 @@ def fit(rows: list[tuple[list[str], int]], threshold: float = THRESHOLD, c: floa
 def cross_fitted(
     files: list[Path] | None = None, threshold: float = THRESHOLD, corpus: Path | None = None
 ) -> dict[str, speakers.SpeakerScorer]:
-    """Per label file, a scorer fitted on the other files only."""
+    """Per label file, a scorer fitted on the other files only (none for a file when the others have no
+    paragraph to read, as without the corpus)."""
     rows = candidate_rows(files or label_files(), corpus)
-    return {name: fit([r for other, part in rows.items() if other != name for r in part], threshold) for name in rows}
+    others = {name: [r for other, part in rows.items() if other != name for r in part] for name in rows}
+    return {name: fit(examples, threshold) for name, examples in others.items() if examples}
+
+
+_REMEMBERED: dict[str, dict[str, speakers.SpeakerScorer]] = {}
+
+
+def cross_fitted_cached(
+    files: list[Path] | None = None, corpus: Path | None = None
+) -> dict[str, speakers.SpeakerScorer]:
+    """``cross_fitted`` (default threshold), remembered for this process and kept on disk under
+    ``$FRAMING_CACHE_DIR`` (default ``~/.cache/framing``): fitting them reads every labelled paragraph
+    (about 20 s), and ``framing train`` needs them each time. Keyed by a SHA-256 over everything they
+    come from (the label files, the corpus, the sides files and the code that finds candidates), so a
+    change to any of them fits them again; a cache that cannot be read or written is passed over."""
+    from framing.paths import MODEL_DIR, SIDES_DIR, TRAINING_DIR
+    from framing.training.real_news import CORPUS_FILE, default_corpus_dir
+
+    files = files or label_files()
+    digest = hashlib.sha256()
+    corpus_file = (corpus or default_corpus_dir()) / CORPUS_FILE
+    sources = list(files) + [corpus_file] + sorted(SIDES_DIR.glob("*.toml")) + sorted(MODEL_DIR.glob("*.py"))
+    for path in sources + [TRAINING_DIR / "speakers.py"]:
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-"))
+    key = digest.hexdigest()[:24]
+    if key in _REMEMBERED:
+        return _REMEMBERED[key]
+    cache = Path(os.environ.get("FRAMING_CACHE_DIR") or Path.home() / ".cache" / "framing") / f"speakers-{key}.json"
+    try:
+        found = {name: speakers.SpeakerScorer.from_data(data) for name, data in json.loads(cache.read_text()).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        found = cross_fitted(files, corpus=corpus)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({name: s.to_data() for name, s in found.items()}), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass
+    _REMEMBERED[key] = found
+    return found
 
 
 def main(argv=None) -> None:

@@ -285,6 +285,7 @@ def simulate(
     dataset = load_dataset()
     apply_mix(dataset, DEFAULT_MIX)
     analysed = FramingClassifier.analyse(dataset.examples)
+    votes = FramingClassifier.votes(dataset.examples)  # once: each fit takes its rows' (the text head is ranked)
     real = [i for i, origin in enumerate(dataset.origins) if origin == "real-news"]
     base = [i for i, origin in enumerate(dataset.origins) if origin != "real-news"]
     pool = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
@@ -296,7 +297,7 @@ def simulate(
     options = {**RANK_OPTIONS, **(options or {})}
     strategies = ("suggest", "random") + (("oracle",) if oracle else ())
     runs = [
-        delayed(_run)(dataset, analysed, base, pool, test, strategy, seed, steps, options)
+        delayed(_run)(dataset, (analysed, votes), base, pool, test, strategy, seed, steps, options)
         for strategy in strategies
         for seed in range(seeds)
     ]
@@ -350,9 +351,12 @@ def _oracle_picks(classifier, dataset, analysed, remaining: list[int], take: int
     return [remaining[k] for k in order[:take]]
 
 
-def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
+def _run(dataset, read, base, pool, test, strategy: str, seed: int, steps, options: dict) -> dict:
+    """One simulated labelling run; ``read``: every example's ``analyse`` batch and ``votes``."""
     from framing.model.classifier import FramingClassifier
     from framing.training.train import DEFAULT_PARAMS
+
+    analysed, votes = read
 
     rng = np.random.default_rng(seed)
     chosen: list[int] = []
@@ -363,7 +367,9 @@ def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, o
         rows = base + chosen
         needed = strategy != "random" or len(chosen) in steps or start is None
         classifier = (
-            FramingClassifier(**DEFAULT_PARAMS).fit([dataset.examples[i] for i in rows], analysed=analysed.take(rows))
+            FramingClassifier(**DEFAULT_PARAMS).fit(
+                [dataset.examples[i] for i in rows], analysed=analysed.take(rows), votes=votes[rows]
+            )
             if needed
             else None
         )
@@ -394,7 +400,7 @@ def _run(dataset, analysed, base, pool, test, strategy: str, seed: int, steps, o
         remaining = [i for i in remaining if i not in taken]
     rows = base + chosen
     classifier = FramingClassifier(**DEFAULT_PARAMS).fit(
-        [dataset.examples[i] for i in rows], analysed=analysed.take(rows)
+        [dataset.examples[i] for i in rows], analysed=analysed.take(rows), votes=votes[rows]
     )
     by_step[str(len(chosen))] = _scores(classifier, dataset, analysed, test)[0]
     return {"strategy": strategy, "seed": seed, "start": start, "by_step": by_step}

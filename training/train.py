@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,7 +24,6 @@ from scipy.special import softmax
 from sklearn.model_selection import GroupKFold
 
 from framing.model.classifier import DIRECTIONS, LOADED, SWAP_DIRECTION, FramingClassifier
-from framing.model.features import analyse_rows
 from framing.model.results import direction_index
 from framing.model.store import (
     ModelStoreError,
@@ -39,6 +38,7 @@ from framing.model.store import (
 from framing.paths import MODEL_DIR, TRAINING_DIR
 from framing.training.data import Dataset, load_dataset
 from framing.training.metrics import classification_figures, expected_calibration_error, span_figures
+from framing.training.statement_votes import example_votes, with_context
 
 # Chosen by cross-validation on real-news rows held out by outlet (python -m framing.training.tune; the
 # runs and figures are in training/tuning.json), never on the seed rows.
@@ -57,55 +57,71 @@ DEFAULT_MIX = {"real-news": 1.0, "seed": 1.0, "authored": 0.3, "user": 1.0, "ext
 
 @dataclass
 class OutOfFold:
-    direction: np.ndarray
+    direction: np.ndarray  # the direction head that reads the statements' votes
     loaded: np.ndarray
     spans: list = field(default_factory=list)
+    direction_text: np.ndarray | None = None  # the text-only direction head (score-folder's fast path)
 
 
-def _fit_fold(examples, analysed, train_index, test_index, params):
+def _fit_fold(examples, analysed, votes, train_index, test_index, params):
     classifier = FramingClassifier(**params).fit(
-        [examples[i] for i in train_index], analysed=analysed.take(train_index)
+        [examples[i] for i in train_index], analysed=analysed.take(train_index), votes=votes[train_index]
     )
     test = analysed.take(test_index)
     parts, probabilities = classifier._inputs(test)
-    direction = classifier.direction_.decision_parts(*parts)
+    direction = classifier.direction_decisions(parts, votes[test_index])
+    direction_text = classifier.direction_decisions(parts, None)
     loaded = classifier.loaded_.decision_parts(*parts)
-    return test_index, direction, loaded, classifier.spans(test, probabilities, loaded.argmax(axis=1))
+    spans = classifier.spans(test, probabilities, loaded.argmax(axis=1))
+    return test_index, direction, direction_text, loaded, spans
 
 
-def _fit_all(examples, analysed, params):
-    return FramingClassifier(**params).fit(examples, analysed=analysed)
+def _fit_all(examples, analysed, votes, params):
+    return FramingClassifier(**params).fit(examples, analysed=analysed, votes=votes)
 
 
 def cross_validate(
-    dataset: Dataset, params: dict, folds: int = 5, jobs: int = -1, analysed=None, with_final: bool = False
+    dataset: Dataset,
+    params: dict,
+    folds: int = 5,
+    jobs: int = -1,
+    analysed=None,
+    with_final: bool = False,
+    votes: np.ndarray | None = None,
 ):
     """Out-of-fold predictions; with ``with_final``, also the model fitted on every row, trained
     in the same parallel batch as the folds (returns (OutOfFold, FramingClassifier)). ``analysed``:
-    ``FramingClassifier.analyse(dataset.examples)``, when the caller has it."""
+    ``FramingClassifier.analyse(dataset.examples)`` and ``votes``: ``statement_votes.example_votes(dataset)``,
+    when the caller has them."""
     analysed = analysed if analysed is not None else FramingClassifier.analyse(dataset.examples)
+    votes = votes if votes is not None else example_votes(dataset)
     n = len(dataset.examples)
     splits = min(folds, len(set(dataset.groups)))
     if splits < 2:
         raise ValueError("cross-validation needs labelled rows from at least two sources")
-    out = OutOfFold(np.zeros((n, len(DIRECTIONS))), np.zeros((n, len(LOADED))), [None] * n)
+    out = OutOfFold(
+        np.zeros((n, len(DIRECTIONS))), np.zeros((n, len(LOADED))), [None] * n, np.zeros((n, len(DIRECTIONS)))
+    )
     tasks = [
-        delayed(_fit_fold)(dataset.examples, analysed, train, test, params)
+        delayed(_fit_fold)(dataset.examples, analysed, votes, train, test, params)
         for train, test in GroupKFold(n_splits=splits).split(np.zeros(n), groups=dataset.groups)
     ]
     if with_final:
-        tasks.insert(0, delayed(_fit_all)(dataset.examples, analysed, params))
+        tasks.insert(0, delayed(_fit_all)(dataset.examples, analysed, votes, params))
     done = Parallel(n_jobs=jobs)(tasks)
     final = done.pop(0) if with_final else None
-    for test_index, direction, loaded, spans in done:
+    for test_index, direction, direction_text, loaded, spans in done:
         out.direction[test_index] = direction
+        out.direction_text[test_index] = direction_text
         out.loaded[test_index] = loaded
         for i, s in zip(test_index, spans):
             out.spans[i] = s
     return (out, final) if with_final else out
 
 
-def _subset_report(dataset: Dataset, oof: OutOfFold, keep: list[int], t_direction: float, t_loaded: float) -> dict:
+def _subset_report(
+    dataset: Dataset, oof: OutOfFold, keep: list[int], t_direction: float, t_loaded: float, t_text: float = 1.0
+) -> dict:
     report = {}
     d_rows = [i for i in keep if dataset.examples[i].direction is not None]
     l_rows = [i for i in keep if dataset.examples[i].loaded is not None]
@@ -115,6 +131,13 @@ def _subset_report(dataset: Dataset, oof: OutOfFold, keep: list[int], t_directio
         truth = [dataset.examples[i].direction for i in d_rows]
         report["direction"] = classification_figures(truth, [DIRECTIONS[k] for k in direction_index(p)], DIRECTIONS)
         report["direction"]["calibration_error"] = expected_calibration_error(p, truth, DIRECTIONS)
+        report["direction"]["reversed"] = reversed_share(truth, [DIRECTIONS[k] for k in direction_index(p)])
+        if oof.direction_text is not None:
+            text = [DIRECTIONS[k] for k in direction_index(softmax(oof.direction_text[d_rows] / t_text, axis=1))]
+            report["direction_text_only"] = {
+                "macro_f1": classification_figures(truth, text, DIRECTIONS)["macro_f1"],
+                "reversed": reversed_share(truth, text),
+            }
     if l_rows:
         p = softmax(oof.loaded[l_rows] / t_loaded, axis=1)
         truth = [dataset.examples[i].loaded for i in l_rows]
@@ -130,15 +153,24 @@ def _subset_report(dataset: Dataset, oof: OutOfFold, keep: list[int], t_directio
     return report
 
 
+def reversed_share(truth: list[str], predicted: list[str]) -> float:
+    """Of the paragraphs labelled A->B or B->A, the share given the opposite direction."""
+    directional = [(t, p) for t, p in zip(truth, predicted) if t in SWAP_DIRECTION]
+    return round(sum(p == SWAP_DIRECTION[t] for t, p in directional) / max(len(directional), 1), 4)
+
+
 def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
     """Share of direction-labelled paragraphs whose prediction swaps exactly when the sides' names swap."""
     rows = [i for i, e in enumerate(dataset.examples) if e.direction is not None]
     if not rows:
         return {"n": 0}
     sides = [dataset.examples[i].sides for i in rows]
-    originals = analyse_rows([dataset.examples[i].text for i in rows], sides)
-    swapped = analyse_rows([s.swap_text(dataset.examples[i].text) for s, i in zip(sides, rows)], sides)
-    d0, l0 = classifier.predict_proba(originals)
+    examples = [dataset.examples[i] for i in rows]
+    swapped = [
+        replace(e, text=s.swap_text(e.text), context=tuple(map(s.swap_text, e.context)))
+        for s, e in zip(sides, examples)
+    ]
+    d0, l0 = classifier.predict_proba(examples)
     d1, l1 = classifier.predict_proba(swapped)
     same = [
         SWAP_DIRECTION.get(DIRECTIONS[a], DIRECTIONS[a]) == DIRECTIONS[b] and c == d
@@ -251,16 +283,24 @@ def train_gated(
         )
         return Outcome(twin["version"], report, ok, reason or "unchanged: the stored twin", reused=True)
     apply_mix(dataset, mix)
+    with_context(dataset)
     log(f"loaded {len(dataset.examples)} labelled paragraphs from {len(set(dataset.groups))} sources")
     analysed = FramingClassifier.analyse(dataset.examples)
+    log("finding who speaks and whom they blame in each paragraph ...")
+    votes = example_votes(dataset)
     log(f"grouped {folds}-fold cross-validation ...")
-    oof, classifier = cross_validate(dataset, params, folds=folds, jobs=jobs, analysed=analysed, with_final=True)
+    oof, classifier = cross_validate(
+        dataset, params, folds=folds, jobs=jobs, analysed=analysed, with_final=True, votes=votes
+    )
 
     calibration_rows = [i for i, o in enumerate(dataset.origins) if o != "seed"] or list(range(len(analysed)))
     d_rows = [i for i in calibration_rows if dataset.examples[i].direction is not None]
     l_rows = [i for i in calibration_rows if dataset.examples[i].loaded is not None]
     if d_rows:
         classifier.direction_.calibrate(oof.direction[d_rows], [dataset.examples[i].direction for i in d_rows])
+        classifier.direction_text_.calibrate(
+            oof.direction_text[d_rows], [dataset.examples[i].direction for i in d_rows]
+        )
     if l_rows:
         classifier.loaded_.calibrate(oof.loaded[l_rows], [dataset.examples[i].loaded for i in l_rows])
 
@@ -271,20 +311,22 @@ def train_gated(
         }
     }
     t_direction, t_loaded = classifier.direction_.temperature_, classifier.loaded_.temperature_
+    t_text = classifier.direction_text_.temperature_
     for origin in sorted(set(dataset.origins)):
         keep = [i for i, o in enumerate(dataset.origins) if o == origin]
-        report["cross_validation"][origin] = _subset_report(dataset, oof, keep, t_direction, t_loaded)
+        report["cross_validation"][origin] = _subset_report(dataset, oof, keep, t_direction, t_loaded, t_text)
     real = [i for i, o in enumerate(dataset.origins) if o == "real-news"]
     if real:
         report["real_news_by_dispute"] = {
             dispute: _subset_report(
-                dataset, oof, [i for i in real if dataset.rows[i]["dispute"] == dispute], t_direction, t_loaded
+                dataset, oof, [i for i in real if dataset.rows[i]["dispute"] == dispute], t_direction, t_loaded, t_text
             )
             for dispute in sorted({dataset.rows[i]["dispute"] for i in real})
         }
     report["symmetry"] = symmetry_rate(classifier, dataset)
     report["temperature"] = {
         "direction": round(classifier.direction_.temperature_, 4),
+        "direction_text_only": round(classifier.direction_text_.temperature_, 4),
         "loaded": round(classifier.loaded_.temperature_, 4),
     }
     report["training_seconds"] = round(time.perf_counter() - started, 2)

@@ -153,23 +153,31 @@ def _score_articles(classifier, prepared: list, chosen: list, detected: list, jo
         per_text += [sides] * len(paragraphs)
         per_detected += [found] * len(paragraphs)
     fallback = _job_sides(job) or _disputes().default_sides()
+    found = _attributions(prepared, [sides or fallback for sides in chosen]) if job.attributions else None
     results = score_grouped(
-        classifier, texts, per_text, per_detected, job.version, fallback, batch=job.batch, attributions=False
+        classifier,
+        texts,
+        per_text,
+        per_detected,
+        job.version,
+        fallback,
+        batch=job.batch,
+        attributions=False,
+        found=found,
     )
     if len(results) != len(texts):
         raise RuntimeError(f"the model returned {len(results)} results for {len(texts)} paragraphs")
-    if job.attributions:
-        _add_attributions(results, prepared, [sides or fallback for sides in chosen])
     return results
 
 
-def _add_attributions(results: list[dict], prepared: list, sides_of: list[Sides]) -> None:
-    """Each result's attributions, read with its article's earlier paragraphs; articles that share
+def _attributions(prepared: list, sides_of: list[Sides]) -> list[list[dict]]:
+    """Each paragraph's attributions, read with its article's earlier paragraphs; articles that share
     their sides are read in one batch."""
     first, position = [], 0
     for _, _, _, paragraphs in prepared:
         first.append(position)
         position += len(paragraphs)
+    found: list[list[dict]] = [[] for _ in range(position)]
     for articles in rows_by_sides(sides_of):
         sides = sides_of[articles[0]]
         texts, rows, starts = [], [], []
@@ -178,9 +186,9 @@ def _add_attributions(results: list[dict], prepared: list, sides_of: list[Sides]
             starts.append(len(texts))
             texts += [p.text for p in paragraphs]
             rows += range(first[k], first[k] + len(paragraphs))
-        found = article_attributions(analyse_batch(texts, sides), sides, starts)
-        for row, attributions in zip(rows, found):
-            results[row]["attributions"] = attributions
+        for row, attributions in zip(rows, article_attributions(analyse_batch(texts, sides), sides, starts)):
+            found[row] = attributions
+    return found
 
 
 def score_chunk(items: list[RawArticle], job: Job) -> tuple[list[Scored], list[Problem]]:
