@@ -25,7 +25,7 @@ from scipy import sparse
 from framing.model import votes as statement_votes
 from framing.model.attribution import attributions_of, in_words
 from framing.model.features import Analysed, analyse_batch, analyse_rows, join, swap_feature_name
-from framing.model.heads import TiedLogistic, softmax
+from framing.model.heads import TiedLogistic
 from framing.model.params import Params
 from framing.model.results import LOADED_LABELS, MIN_WORDS, build_results, explain, too_short
 from framing.model.sides import Sides
@@ -209,25 +209,27 @@ class FramingClassifier(Params):
     def _analysed(self, X) -> Analysed:
         return X if isinstance(X, Analysed) else self.analyse(list(X))
 
-    def direction_decisions(self, parts, votes: np.ndarray | None) -> np.ndarray:
-        """The direction head's logits: the head that reads the statements' ``votes`` when given, else the
-        text-only head (a model saved before there were two has only the text one)."""
+    def _direction_head(self, parts, votes: np.ndarray | None) -> tuple[TiedLogistic, tuple]:
+        """The direction head to use and its inputs: the head that reads the statements' ``votes`` when
+        given (their columns after the dense ones), else the text-only head on ``parts`` (a model saved
+        before there were two has only the text one, as ``direction_``)."""
         text_head = getattr(self, "direction_text_", None)
         if votes is None or text_head is None:
-            return (text_head or self.direction_).decision_parts(*parts)
-        return self.direction_.decision_parts(parts[0], np.hstack([parts[1], statement_votes.columns(votes)]))
+            return text_head or self.direction_, parts
+        return self.direction_, (parts[0], np.hstack([parts[1], statement_votes.columns(votes)]))
+
+    def direction_decisions(self, parts, votes: np.ndarray | None) -> np.ndarray:
+        """The direction head's logits (see ``_direction_head``)."""
+        head, inputs = self._direction_head(parts, votes)
+        return head.decision_parts(*inputs)
 
     def _proba(self, parts, votes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Both heads' probabilities (see ``direction_decisions``); a head trained on no rows answers 'none'
+        """Both heads' probabilities (see ``_direction_head``); a head trained on no rows answers 'none'
         with certainty."""
         n = parts[0].shape[0]
         if self.direction_:
-            head = (
-                self.direction_
-                if votes is not None or getattr(self, "direction_text_", None) is None
-                else self.direction_text_
-            )
-            direction = softmax(self.direction_decisions(parts, votes) / head.temperature_, axis=1)
+            head, inputs = self._direction_head(parts, votes)
+            direction = head.proba_parts(*inputs)
         else:
             direction = np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
         loaded = self.loaded_.proba_parts(*parts) if self.loaded_ else np.tile([1.0, 0.0, 0.0], (n, 1))
@@ -272,14 +274,8 @@ class FramingClassifier(Params):
                 result["attributions"] = its
         if explain_top and self.direction_ and self.loaded_:
             X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
-            said = (
-                sparse.hstack([X, sparse.csr_matrix(statement_votes.columns(votes))], format="csr")
-                if votes is not None and getattr(self, "direction_text_", None) is not None
-                else X
-            )
-            direction_head = (
-                self.direction_ if said is not X else getattr(self, "direction_text_", None) or self.direction_
-            )
+            direction_head, (sparse_part, dense_part) = self._direction_head(parts, votes)
+            said = sparse.hstack([sparse_part, sparse.csr_matrix(dense_part)], format="csr")
             for i, result in enumerate(results):
                 result["explanation"] = {
                     "direction": explain(

@@ -151,8 +151,8 @@ def load_dataset(
     for row in sorted(rows, key=lambda r: r["id"]):
         digest.update(json.dumps(row.data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     for sides in sorted(sides_for.values(), key=lambda s: s.dispute):
-        described_sides = sides.to_dict()  # speakers too: the direction head reads the attributions they decide
-        digest.update(json.dumps(described_sides, sort_keys=True).encode("utf-8"))
+        # speakers too (to_dict keeps them): the direction head reads the attributions they decide
+        digest.update(json.dumps(sides.to_dict(), sort_keys=True).encode("utf-8"))
     return Dataset(
         rows=rows,
         examples=examples,

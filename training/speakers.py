@@ -103,16 +103,17 @@ def cross_fitted_cached(
     """``cross_fitted`` (default threshold), remembered for this process and kept on disk under
     ``$FRAMING_CACHE_DIR`` (default ``~/.cache/framing``): fitting them reads every labelled paragraph
     (about 20 s), and ``framing train`` needs them each time. Keyed by a SHA-256 over everything they
-    come from (the label files, the corpus, the sides files and the code that finds candidates), so a
-    change to any of them fits them again; a cache that cannot be read or written is passed over."""
-    from framing.paths import MODEL_DIR, SIDES_DIR, TRAINING_DIR
+    come from (the label files, the corpus, the sides files and, by ``train.code_hash``, the model and
+    training code), so a change to any of them fits them again; a cache that cannot be read or written is
+    passed over."""
+    from framing.paths import SIDES_DIR
     from framing.training.real_news import CORPUS_FILE, default_corpus_dir
+    from framing.training.train import code_hash
 
     files = files or label_files()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(code_hash().encode())
     corpus_file = (corpus or default_corpus_dir()) / CORPUS_FILE
-    sources = list(files) + [corpus_file] + sorted(SIDES_DIR.glob("*.toml")) + sorted(MODEL_DIR.glob("*.py"))
-    for path in sources + [TRAINING_DIR / "speakers.py"]:
+    for path in list(files) + [corpus_file] + sorted(SIDES_DIR.glob("*.toml")):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-"))
     key = digest.hexdigest()[:24]
     if key in _REMEMBERED:

@@ -129,9 +129,10 @@ def _subset_report(
     if d_rows:
         p = softmax(oof.direction[d_rows] / t_direction, axis=1)
         truth = [dataset.examples[i].direction for i in d_rows]
-        report["direction"] = classification_figures(truth, [DIRECTIONS[k] for k in direction_index(p)], DIRECTIONS)
+        predicted = [DIRECTIONS[k] for k in direction_index(p)]
+        report["direction"] = classification_figures(truth, predicted, DIRECTIONS)
         report["direction"]["calibration_error"] = expected_calibration_error(p, truth, DIRECTIONS)
-        report["direction"]["reversed"] = reversed_share(truth, [DIRECTIONS[k] for k in direction_index(p)])
+        report["direction"]["reversed"] = reversed_share(truth, predicted)
         if oof.direction_text is not None:
             text = [DIRECTIONS[k] for k in direction_index(softmax(oof.direction_text[d_rows] / t_text, axis=1))]
             report["direction_text_only"] = {

@@ -24,6 +24,7 @@ from framing.model.classifier import DIRECTIONS, LOADED, FramingClassifier
 from framing.model.results import direction_index
 from framing.training.data import Dataset, load_dataset
 from framing.training.metrics import classification_figures, span_figures
+from framing.training.statement_votes import example_votes, with_context
 from framing.training.train import DEFAULT_MIX, DEFAULT_PARAMS, apply_mix, cross_validate
 
 MIXES = [
@@ -61,9 +62,11 @@ def _figures(dataset: Dataset, oof, rows: list[int]) -> dict:
     }
 
 
-def evaluate(dataset: Dataset, params: dict, mix: dict, analysed, jobs: int) -> dict:
+def evaluate(dataset: Dataset, params: dict, mix: dict, analysed, jobs: int, votes=None) -> dict:
+    """One candidate's figures; ``analysed`` and ``votes`` (``statement_votes.example_votes``): the dataset's,
+    read once for every candidate."""
     apply_mix(dataset, {**DEFAULT_MIX, **mix})
-    oof = cross_validate(dataset, params, jobs=jobs, analysed=analysed)
+    oof = cross_validate(dataset, params, jobs=jobs, analysed=analysed, votes=votes)
     real = [i for i, o in enumerate(dataset.origins) if o == "real-news"]
     tune = [i for i in real if tuning_half(dataset.rows[i]["outlet"])]
     held = [i for i in real if not tuning_half(dataset.rows[i]["outlet"])]
@@ -83,12 +86,14 @@ def main(argv=None) -> None:
     dataset = load_dataset(real_news_labels=args.real_news_labels)
     if "real-news" not in dataset.origins:
         raise SystemExit("no real-news rows: " + "; ".join(dataset.notes))
+    with_context(dataset)  # as framing train reads the rows
     analysed = FramingClassifier.analyse(dataset.examples)
+    votes = example_votes(dataset)
     runs = []
 
     def run(stage: str, params: dict, mix: dict) -> dict:
         started = time.perf_counter()
-        figures = evaluate(dataset, params, mix, analysed, args.jobs)
+        figures = evaluate(dataset, params, mix, analysed, args.jobs, votes)
         runs.append(
             {
                 "stage": stage,
