@@ -91,7 +91,7 @@ class Disputes:
         tokens = tokenize(texts)
         counts = np.zeros((len(texts), len(candidates), 2))
         for j, sides in enumerate(candidates):
-            if sides.first_words().isdisjoint(tokens.place):
+            if tokens.place.keys().isdisjoint(sides.first_words()):  # a set view: iterates the smaller
                 continue  # no word that starts one of its names is in the batch
             firsts, _, kinds = sides.find(tokens)
             docs = tokens.doc[firsts]

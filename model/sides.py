@@ -124,7 +124,8 @@ class Sides:
 
     def _compile(self) -> tuple:
         """Index aliases by their first word: {word: [(words, last word forms, token, exact_case_alias), ...]}
-        longest first.
+        longest first; also every word that is a name in itself (with its kind, an index into
+        ``MENTION_TOKENS``) and every word that starts a longer name, as tables for ``Tokens.lookup``.
 
         An alias written in capitals of up to five letters (IEA, RTA, US) only matches in
         capitals, so that "us" or "iea" in running text is not read as a side.
@@ -160,7 +161,8 @@ class Sides:
                 multi.setdefault(key[0], []).append((key, _last_word_forms(key[-1]), token, capitals.get(key)))
         for entries in multi.values():
             entries.sort(key=lambda e: -len(e[0]))
-        return single, multi, frozenset(single) | frozenset(multi)
+        single_kinds = {word: MENTION_TOKENS.index(token) for word, (token, _) in single.items()}
+        return single, multi, frozenset(single) | frozenset(multi), single_kinds, dict.fromkeys(multi, True)
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, token) for every alias or third-party name in ``text``."""
@@ -180,16 +182,16 @@ class Sides:
         last, kind: an index into ``MENTION_TOKENS``), sorted. Reading left to right, the longest
         name starting at a word wins and the words it covers start no other; no name spans two
         paragraphs (the newline between them is not a joiner)."""
-        single, multi, first_words = self._patterns
+        single, multi, _, single_kinds, multi_starts = self._patterns
         index, n_words = tokens.word_index, len(tokens.word_index)
         firsts, lasts, kinds = [], [], []
         length = np.zeros(n_words, dtype=np.int64)
         kind = np.zeros(n_words, dtype=np.int64)
-        starters = np.flatnonzero(tokens.per_word(multi.__contains__, None, bool))
+        starters = np.flatnonzero(tokens.lookup(multi_starts, False, bool))
         for word_id in np.unique(index[starters]).tolist():
             at = starters[index[starters] == word_id]
             for key, last_forms, token, capitals in multi[tokens.vocabulary[word_id]]:
-                if not all(w in tokens.place for w in key[1:-1]) or last_forms.isdisjoint(tokens.place):
+                if not all(w in tokens.place for w in key[1:-1]) or tokens.place.keys().isdisjoint(last_forms):
                     continue  # a word of the name is nowhere in the batch
                 matched = _matches(tokens, at, key, last_forms, capitals)
                 length[at[matched]], kind[at[matched]] = len(key), MENTION_TOKENS.index(token)
@@ -205,7 +207,7 @@ class Sides:
                 firsts.append(i)
                 lasts.append(after)
                 kinds.append(int(kind[i]))
-        single_kind = tokens.per_word(lambda w: MENTION_TOKENS.index(single[w][0]) if w in single else -1, None)
+        single_kind = tokens.lookup(single_kinds, -1)
         hits = np.flatnonzero((single_kind >= 0) & ~covered[:n_words])
         capitals = [i for i in hits.tolist() if single[tokens.word(i)][1]]
         if capitals:

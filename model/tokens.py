@@ -69,6 +69,19 @@ class Tokens:
             found = np.fromiter(map(lookup, self.vocabulary, repeat(default)), dtype=dtype, count=len(self.vocabulary))
         return found[self.word_index]
 
+    def lookup(self, table: dict, default: int = 0, dtype=np.int64) -> np.ndarray:
+        """``table.get(word, default)`` for every word, looked up from whichever is smaller, the table
+        or the batch's vocabulary (a sides file's few hundred names against a batch's thousands of words)."""
+        if len(table) >= len(self.vocabulary):
+            return self.per_word(table.get, default, dtype)
+        values = np.full(len(self.vocabulary), default, dtype=dtype)
+        place = self.place
+        for word, value in table.items():
+            k = place.get(word)
+            if k is not None:
+                values[k] = value
+        return values[self.word_index]
+
 
 def tokenize(texts: list[str]) -> Tokens:
     text = JOIN.join(texts)
