@@ -19,9 +19,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
+from itertools import repeat
+from operator import add
 from pathlib import Path
 
 from framing.model.sides import SIDE_A, SIDE_B, THIRD
@@ -42,14 +45,7 @@ def candidates(tokens, text, starts, ends, party, first: int, last: int, taken=(
     passed over."""
     end = min(last + 1, len(tokens))
     gaps = [text[ends[k - 1] : starts[k]] if k > 0 else text[: starts[0]] for k in range(first, end)]
-    namey = [
-        tokens[k] in SIDE_WORDS
-        or tokens[k] == THIRD
-        or tokens[k] in ROLES
-        or tokens[k] in GROUPS
-        or text[starts[k]].isupper()
-        for k in range(first, last)
-    ]
+    namey = [t in NAME_WORDS or text[at].isupper() for t, at in zip(tokens[first:last], starts[first:last])]
     out = []
     sentence = None
     j = first
@@ -73,29 +69,38 @@ def candidates(tokens, text, starts, ends, party, first: int, last: int, taken=(
     return out
 
 
+NAME_WORDS = SIDE_WORDS | {THIRD} | ROLES | GROUPS  # words that can be part of a name in lower case too
+
+
 class _Sentence:
     """What every candidate of a sentence reads: each gap's comma and quote mark, and the position of
-    the next cue word at or after each token and of the last one before it (``-1``: none near)."""
+    the next cue word at or after a token and of the last one before it (``-1``: none near)."""
 
     def __init__(self, tokens, gaps, first: int, last: int):
-        self.comma = ["," in gap for gap in gaps]
-        self.quote = [bool(_QUOTE.search(gap)) for gap in gaps]
-        n = len(tokens)
+        self.gaps = gaps
         self.first = first
-        reach = min(n, last + CUE_REACH)
-        self.next_cue = [n] * (reach - first + 1)
-        for k in range(reach - 1, first - 1, -1):
-            self.next_cue[k - first] = k if tokens[k] in CUE_CLASS else self.next_cue[k - first + 1]
-        self.last_cue = [-1] * (last - first)
-        previous = next((k for k in range(first - 1, max(first - 5, -1), -1) if tokens[k] in CUE_CLASS), -1)
-        for k in range(first, last):
-            self.last_cue[k - first] = previous
-            if tokens[k] in CUE_CLASS:
-                previous = k
+        self.n = len(tokens)
+        reach = min(self.n, last + CUE_REACH)
+        self.cues = [k for k in range(first, reach) if tokens[k] in CUE_CLASS]
+        self.before = next((k for k in range(first - 1, max(first - 5, -1), -1) if tokens[k] in CUE_CLASS), -1)
+
+    def comma(self, k: int) -> bool:
+        """Is there a comma between token k - 1 and token k?"""
+        return "," in self.gaps[k - self.first]
+
+    def quote(self, k: int) -> bool:
+        """Is there a quote mark between token k - 1 and token k?"""
+        return _QUOTE.search(self.gaps[k - self.first]) is not None
 
     def cue_from(self, k: int) -> int:
         """The first cue word at or after token k of the sentence (or just past it), else ``len(tokens)``."""
-        return self.next_cue[k - self.first]
+        at = bisect_left(self.cues, k)
+        return self.cues[at] if at < len(self.cues) else self.n
+
+    def last_cue(self, k: int) -> int:
+        """The last cue word of the sentence before token k, else one just before the sentence, else -1."""
+        at = bisect_left(self.cues, k)
+        return self.cues[at - 1] if at else self.before
 
 
 def _word(token: str) -> str:
@@ -122,7 +127,7 @@ def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int,
     span = tokens[a:b]
     head = span[0]
     out = [_N[min(b - a, 4)], _BOOL["sentence_start"][a == first], _BOOL["in_quote"][any(party[a:b])]]
-    if any(t in SIDE_WORDS for t in span):
+    if not SIDE_WORDS.isdisjoint(span):
         out.append("has_side")
     if THIRD in span:
         out.append("has_third")
@@ -139,13 +144,13 @@ def _features(tokens, sentence: _Sentence, party, first: int, last: int, a: int,
     after2 = _word(tokens[b + 1]) if b + 1 < n else "</s>"
     out += ["prev=" + before, "next=" + after, "next2=" + after2, "prev_next=" + before + "_" + after]
     if b < n:
-        out += [_BOOL["comma_after"][sentence.comma[b - first]], _BOOL["quote_after"][sentence.quote[b - first]]]
+        out += [_BOOL["comma_after"][sentence.comma(b)], _BOOL["quote_after"][sentence.quote(b)]]
     if a > 0:
-        out += [_BOOL["comma_before"][sentence.comma[a - first]], _BOOL["quote_before"][sentence.quote[a - first]]]
+        out += [_BOOL["comma_before"][sentence.comma(a)], _BOOL["quote_before"][sentence.quote(a)]]
     k = sentence.cue_from(b)
     if k - b < CUE_REACH and k < n:
         out += ["cue_after=" + CUE_CLASS[tokens[k]], f"cue_after_d={k - b}"]
-    before_cue = sentence.last_cue[a - first]
+    before_cue = sentence.last_cue(a)
     if before_cue >= 0 and a - before_cue <= 4:
         out += ["cue_before=" + CUE_CLASS[tokens[before_cue]], f"cue_before_d={a - before_cue}"]
     if k - b < min(LATER_REACH, last - b):
@@ -166,10 +171,7 @@ class SpeakerScorer:
     threshold: float
 
     def probability(self, names: list[str]) -> float:
-        weight = self.weights.get
-        z = self.intercept
-        for name in names:
-            z += weight(name, 0.0)
+        z = reduce(add, map(self.weights.get, names, repeat(0.0)), self.intercept)  # added in order, as a loop would
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def to_data(self) -> dict:
