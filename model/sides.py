@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -253,6 +253,18 @@ class Sides:
     def swapped(self) -> Sides:
         """The same dispute with A and B in the other order."""
         return Sides(self.dispute, self.b, self.a, self.third_parties)
+
+    def speakers_exchanged(self) -> Sides:
+        """The same sides with their listed speakers traded: the sides to read a ``swap_text`` with,
+        which trades the sides' names but leaves people's ("Mujahid said Islamabad ..." becomes
+        "Mujahid said Kabul ..."), so that Mujahid changes sides with the names and the swap is an
+        exact mirror."""
+        return Sides(
+            self.dispute,
+            replace(self.a, speakers=self.b.speakers),
+            replace(self.b, speakers=self.a.speakers),
+            self.third_parties,
+        )
 
     def to_dict(self) -> dict:
         """The mapping ``sides_from_mapping`` reads back (as score-folder's workers do)."""

@@ -161,14 +161,15 @@ def reversed_share(truth: list[str], predicted: list[str]) -> float:
 
 
 def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
-    """Share of direction-labelled paragraphs whose prediction swaps exactly when the sides' names swap."""
+    """Share of direction-labelled paragraphs whose prediction swaps exactly when the sides' names swap
+    (and with them the people the sides list as their speakers, whose names the swap leaves in the text)."""
     rows = [i for i, e in enumerate(dataset.examples) if e.direction is not None]
     if not rows:
         return {"n": 0}
     sides = [dataset.examples[i].sides for i in rows]
     examples = [dataset.examples[i] for i in rows]
     swapped = [
-        replace(e, text=s.swap_text(e.text), context=tuple(map(s.swap_text, e.context)))
+        replace(e, text=s.swap_text(e.text), context=tuple(map(s.swap_text, e.context)), sides=s.speakers_exchanged())
         for s, e in zip(sides, examples)
     ]
     d0, l0 = classifier.predict_proba(examples)
