@@ -149,6 +149,8 @@ def readable_feature(name: str, sides: Sides) -> str:
         return f"{SPAN_WORDS.get(kind, kind)} in {VOICE_WORDS.get(voice, voice)}"
     if group == "words":
         return "words: “" + " ".join(names.get(w, w) for w in body.split()) + "”"
+    if group == "charged":
+        return f"charged words around {names.get(body, body)}"
     if group == "statements":
         return "statements found: " + STATEMENT_WORDS.get(body, body).format(a=names[SIDE_A], b=names[SIDE_B])
     return body

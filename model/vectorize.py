@@ -8,7 +8,10 @@ computes it) is applied with array arithmetic. Feature groups (see ``model.featu
 
 - ``words``: token 1-3-grams;  ``cues``: 1-4-grams of the cue sequence;
 - ``voiced``: token unigrams tagged with their voice (e: outlet, q: a party);
-- ``lex``: ten dense lexicon columns (counts of lexicon-strong words per voice).
+- ``lex``: ten dense lexicon columns (counts of lexicon-strong words per voice);
+- ``charged``: per side, how negatively charged the words around its most charged mention are
+  (who the paragraph casts as the wrongdoer, which n-grams over masked text miss: "the
+  treacherous and barbaric patronization of terrorism by the side_b regime").
 """
 
 from __future__ import annotations
@@ -19,14 +22,19 @@ import numpy as np
 from scipy import sparse
 
 from framing.model.features import CUE_NAMES, CUE_OF, LEXICON_FEATURES, Analysed
-from framing.model.lexicon import lexicon_words, word_info
+from framing.model.lexicon import lexicon_words, vader_valence, word_info
 from framing.model.params import Params
+from framing.model.sides import SIDE_A, SIDE_B
+from framing.model.speech_words import PLACES_AND_PEOPLE
 
 WORD_ORDERS = (1, 2, 3)
 CUE_ORDERS = (1, 2, 3, 4)
 GROUPS = ("words", "cues", "voiced")
 DENSE_LOOKUP_MAX = 1 << 20
 _START, _END = CUE_NAMES.index("<p>"), CUE_NAMES.index("</p>")
+CHARGED_FEATURES = ("charged:side_a", "charged:side_b")
+CHARGED_REACH = 4  # words on each side of a mention
+CHARGED_CAP = 6.0  # summed valence beyond which a mention is as charged as it gets
 
 
 class Batch:
@@ -179,6 +187,9 @@ class FeatureSpace(Params):
         self.lex_valence = np.array([i[0] for i in info])
         self.lex_subjective = np.array([i[1] >= 0.6 for i in info], dtype=float)
         self.lex_booster = np.array([i[2] for i in info], dtype=float)
+        valence = vader_valence()
+        self.signed_valence = np.array([valence.get(t, 0.0) for t in vocabulary])
+        self.place_word = np.array([t in PLACES_AND_PEOPLE for t in vocabulary])
 
         batch = Batch(analysed, self.token_id)
         self.tables: list[tuple[str, int, np.ndarray]] = []
@@ -194,7 +205,7 @@ class FeatureSpace(Params):
         self.offsets = np.concatenate([[0], np.cumsum([len(t) for _, _, t in self.tables])])
         self.idf = np.concatenate(idf)
         self.group_of_column = np.concatenate(self.group_of_column)
-        self.feature_names = self._names() + list(LEXICON_FEATURES)
+        self.feature_names = self._names() + list(LEXICON_FEATURES) + list(CHARGED_FEATURES)
         return self
 
     def _all_codes(self, batch: Batch):
@@ -229,7 +240,7 @@ class FeatureSpace(Params):
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
 
     def transform_parts(self, analysed: Analysed | Batch) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """The TF-IDF columns (sparse) and the lexicon columns (dense), unstacked."""
+        """The TF-IDF columns (sparse) and the lexicon and charged columns (dense), unstacked."""
         batch = analysed if isinstance(analysed, Batch) else Batch(analysed, self.token_id)
         n_sparse = int(self.offsets[-1])
         bits = max(n_sparse - 1, 1).bit_length()  # a (paragraph, column) pair is paragraph << bits | column
@@ -256,7 +267,9 @@ class FeatureSpace(Params):
         indptr = np.zeros(batch.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=batch.n), out=indptr[1:])
         tfidf = sparse.csr_matrix((weight, col.astype(np.int32), indptr), shape=(batch.n, n_sparse))
-        return tfidf, self._lexicon(batch)
+        if not hasattr(self, "signed_valence"):  # a model fitted before the charged columns
+            return tfidf, self._lexicon(batch)
+        return tfidf, np.hstack([self._lexicon(batch), self._charged(batch)])
 
     def _lookups(self) -> list:
         """How each n-gram table finds its columns: a dense array where the codes are few
@@ -301,3 +314,24 @@ class FeatureSpace(Params):
         party_share = np.bincount(batch.doc, weights=batch.party.astype(float), minlength=batch.n) / lengths
         length = np.minimum(1.0, np.log1p(lengths) / np.log(400))
         return np.column_stack([scaled, party_share, length])
+
+    def _charged(self, batch: Batch) -> np.ndarray:
+        """Per paragraph and side (``CHARGED_FEATURES``): minus the VADER valence summed over the
+        window of ``CHARGED_REACH`` words each way around the side's most negatively framed mention,
+        within the paragraph, from 0 up to ``CHARGED_CAP``, scaled by 3. A mention followed by a
+        place or people word ("the Afghan border", "Afghan civilians") names no actor and is passed over."""
+        ids, doc = batch.ids, batch.doc
+        out = np.zeros((batch.n, 2))
+        if not len(ids):
+            return out
+        cumulative = np.concatenate([[0.0], np.cumsum(self.signed_valence[ids])])
+        bounds = np.concatenate([[0], np.cumsum(batch.lengths)])
+        at = np.arange(len(ids))
+        window = cumulative[np.minimum(at + CHARGED_REACH + 1, bounds[doc + 1])]
+        window = window - cumulative[np.maximum(at - CHARGED_REACH, bounds[doc])]
+        place_next = np.zeros(len(ids), dtype=bool)
+        place_next[:-1] = self.place_word[ids[1:]] & (doc[1:] == doc[:-1])
+        for column, side in enumerate((SIDE_A, SIDE_B)):
+            mention = (ids == self.token_id.get(side, -1)) & ~place_next
+            np.maximum.at(out[:, column], doc[mention], -window[mention])
+        return np.minimum(out, CHARGED_CAP) / 3.0

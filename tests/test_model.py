@@ -75,6 +75,30 @@ def test_sides_order_decides_label_names_not_who_blames(model, sides):
     assert forward["lean"] == pytest.approx(-backward["lean"], abs=1e-3)
 
 
+def test_charged_words_around_a_sides_name_cast_it_as_the_wrongdoer(model, sides):
+    """The charged columns: the outlet's harsh words around a side's name ("the reckless and brutal
+    Pakistani regime") point the direction at that side, mirror exactly when the sides trade places,
+    and a name that only qualifies a place ("the Afghan border") casts no one."""
+    from framing.model.features import analyse_batch
+
+    texts = [
+        "Observers said the reckless and brutal Pakistani regime had wrecked the talks, while the Afghan "
+        "delegation waited at the border.",
+        "Observers said the reckless and brutal Afghan regime had wrecked the talks, while the Pakistani "
+        "delegation waited at the border.",
+        "Deadly and brutal clashes erupted along the Afghan border on Monday, officials said.",
+    ]
+    _, dense = model.classifier.features_.transform_parts(analyse_batch(texts, sides))
+    charged = dict(zip(("afghanistan", "pakistan"), dense[:, -2:].T))
+    assert charged["pakistan"][0] > 0 and charged["afghanistan"][0] == 0
+    assert charged["afghanistan"][1] == charged["pakistan"][0] and charged["pakistan"][1] == 0
+    assert charged["afghanistan"][2] == 0
+
+    first, mirrored, _ = (r["direction"]["probabilities"] for r in model.classifier.score(texts, sides, ""))
+    assert first["afghanistan->pakistan"] > first["pakistan->afghanistan"]
+    assert mirrored["pakistan->afghanistan"] == first["afghanistan->pakistan"]
+
+
 def test_other_disputes_are_read_with_their_sides(model):
     sides = load_sides(LABELS / "sides" / "armenia-azerbaijan.toml")
     result = model.classifier.score(
