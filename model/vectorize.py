@@ -10,8 +10,8 @@ computes it) is applied with array arithmetic. Feature groups (see ``model.featu
 - ``voiced``: token unigrams tagged with their voice (e: outlet, q: a party);
 - ``lex``: ten dense lexicon columns (counts of lexicon-strong words per voice);
 - ``charged``: per side, how negatively charged the words around its most charged mention are
-  (who the paragraph casts as the wrongdoer, which n-grams over masked text miss: "the
-  treacherous and barbaric patronization of terrorism by the side_b regime").
+  (who the paragraph casts as the wrongdoer, which n-grams over masked text miss: "the reckless
+  and brutal campaign that the side_b regime waged").
 """
 
 from __future__ import annotations
