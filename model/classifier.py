@@ -191,8 +191,7 @@ class FramingClassifier(Params):
         return (tfidf, np.hstack([lexicon, evidence])), probabilities
 
     def matrix(self, analysed: Analysed) -> sparse.csr_matrix:
-        (tfidf, dense), _ = self._inputs(analysed)
-        return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
+        return stacked(self._inputs(analysed)[0])
 
     def predict_proba(self, X: list[TrainingExample] | Analysed, votes: np.ndarray | None = None) -> list[np.ndarray]:
         """[direction probabilities, loaded probabilities], columns in ``classes_`` order. The direction
@@ -217,6 +216,12 @@ class FramingClassifier(Params):
         if votes is None or text_head is None:
             return text_head or self.direction_, parts
         return self.direction_, (parts[0], np.hstack([parts[1], statement_votes.columns(votes)]))
+
+    def direction_matrix(self, parts, votes: np.ndarray | None) -> tuple[TiedLogistic, sparse.csr_matrix]:
+        """The direction head and its inputs as one matrix (see ``_direction_head``): what explanations
+        and feature shares read."""
+        head, inputs = self._direction_head(parts, votes)
+        return head, stacked(inputs)
 
     def direction_decisions(self, parts, votes: np.ndarray | None) -> np.ndarray:
         """The direction head's logits (see ``_direction_head``)."""
@@ -273,9 +278,8 @@ class FramingClassifier(Params):
             for result, its in zip(results, found):
                 result["attributions"] = its
         if explain_top and self.direction_ and self.loaded_:
-            X = sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
-            direction_head, (sparse_part, dense_part) = self._direction_head(parts, votes)
-            said = sparse.hstack([sparse_part, sparse.csr_matrix(dense_part)], format="csr")
+            X = stacked(parts)
+            direction_head, said = self.direction_matrix(parts, votes)
             for i, result in enumerate(results):
                 result["explanation"] = {
                     "direction": explain(
@@ -293,6 +297,11 @@ class FramingClassifier(Params):
                     "said": [in_words(a) for a in result["attributions"]],
                 }
         return results
+
+
+def stacked(parts) -> sparse.csr_matrix:
+    """``_inputs``' (sparse, dense) columns side by side, as the heads read them."""
+    return sparse.hstack([parts[0], sparse.csr_matrix(parts[1])], format="csr")
 
 
 def mean_macro_f1(estimator: FramingClassifier, X: list[TrainingExample], y=None) -> float:

@@ -7,22 +7,21 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
+from framing.model.classifier import stacked
 from framing.model.features import analyse_rows
 from framing.model.store import load_current
-from framing.model.votes import columns
 from framing.training.data import load_dataset
 from framing.training.statement_votes import with_context
 
 
 def group_shares(classifier, analysed, votes: np.ndarray) -> dict[str, dict[str, float]]:
     """``votes``: each paragraph's statement counts (``FramingClassifier.votes``), which the direction head reads."""
-    text = classifier.matrix(analysed).tocsr()
-    said = sparse.hstack([text, sparse.csr_matrix(columns(votes))], format="csr")
+    parts = classifier._inputs(analysed)[0]
+    direction_head, said = classifier.direction_matrix(parts, votes)
     groups = np.array([name.split(":")[0] for name in classifier.feature_names_])
     shares = {}
-    for name, head, X in (("direction", classifier.direction_, said), ("loaded", classifier.loaded_, text)):
+    for name, head, X in (("direction", direction_head, said), ("loaded", classifier.loaded_, stacked(parts))):
         predicted = head.predict_proba(X).argmax(axis=1)
         centred = head.coef_ - head.coef_.mean(axis=0)
         totals: dict[str, float] = {}

@@ -166,11 +166,15 @@ def symmetry_rate(classifier: FramingClassifier, dataset: Dataset) -> dict:
     rows = [i for i, e in enumerate(dataset.examples) if e.direction is not None]
     if not rows:
         return {"n": 0}
-    sides = [dataset.examples[i].sides for i in rows]
     examples = [dataset.examples[i] for i in rows]
     swapped = [
-        replace(e, text=s.swap_text(e.text), context=tuple(map(s.swap_text, e.context)), sides=s.speakers_exchanged())
-        for s, e in zip(sides, examples)
+        replace(
+            e,
+            text=e.sides.swap_text(e.text),
+            context=tuple(map(e.sides.swap_text, e.context)),
+            sides=e.sides.speakers_exchanged(),
+        )
+        for e in examples
     ]
     d0, l0 = classifier.predict_proba(examples)
     d1, l1 = classifier.predict_proba(swapped)
